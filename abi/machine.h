@@ -1,0 +1,55 @@
+/* The machine minivmm presents to its guest: memory map, I/O ports, IRQs, control port.
+ * Included by the VMM and by the guest kernel; the device tree describes the same facts
+ * at run time, and the kernel reads them from there (these constants are the VMM's
+ * choices and the defaults the kernel falls back to). */
+#ifndef ABI_MACHINE_H
+#define ABI_MACHINE_H
+
+/* Guest-physical memory map (low memory is written by the VMM before the first vCPU runs). */
+#define MACHINE_PVH_INFO_GPA   0x6000ULL     /* struct hvm_start_info, then module list, memmap */
+#define MACHINE_CMDLINE_GPA    0x7000ULL     /* NUL-terminated kernel command line (4 KiB max) */
+#define MACHINE_KERNEL_MIN_GPA 0x100000ULL   /* no kernel segment may load below 1 MiB */
+#define MACHINE_RAM_MAX        0xc0000000ULL /* RAM ends below the 3 GiB MMIO hole */
+#define MACHINE_MMIO_BASE      0xc0000000ULL /* 3 GiB..4 GiB: devices */
+
+/* Interrupt controllers (KVM's in-kernel irqchip). */
+#define MACHINE_IOAPIC_GPA     0xfec00000ULL
+#define MACHINE_LAPIC_GPA      0xfee00000ULL
+
+/* 16550A UART (COM1). */
+#define MACHINE_UART_PORT      0x3f8
+#define MACHINE_UART_IRQ       4
+#define MACHINE_UART_CLOCK     1843200
+
+/* 8254 PIT, emulated in the VMM; port 0x61 carries channel 2's gate and output. */
+#define MACHINE_PIT_PORT       0x40
+#define MACHINE_PIT_IRQ        0
+#define MACHINE_PIT_HZ         1193182
+#define MACHINE_PORT_B         0x61
+
+/* virtio-mmio slots: the same layout as QEMU's microvm (acpi=off). */
+#define MACHINE_VIRTIO_GPA     0xfeb00000ULL
+#define MACHINE_VIRTIO_STRIDE  0x200ULL
+#define MACHINE_VIRTIO_IRQ     5              /* slot i uses IRQ 5 + i */
+#define MACHINE_VIRTIO_SLOTS   8
+
+/* Control port: port I/O, never vmcall (it hangs the vCPU on PVM hosts).
+ * All registers are 32 bits wide. */
+#define CTL_PORT               0x700
+#define CTL_PORT_LEN           16
+#define CTL_ID                 0x0  /* read: CTL_MAGIC */
+#define CTL_POWEROFF           0x0  /* write: power off, the value (0-255) is vmm's exit status */
+#define CTL_PANIC              0x4  /* write: GPA of a NUL-terminated panic message */
+#define CTL_MARK               0x8  /* write: benchmark marker id (records time and counters) */
+#define CTL_MAGIC              0x4d564d4dU /* "MMVM" little-endian */
+#define CTL_PANIC_MSG_MAX      1024
+
+/* The exit statuses of build/vmm when the guest did not power off by itself. */
+#define VMM_EXIT_ERROR         1    /* bad input or a host/KVM failure (one line on stderr) */
+#define VMM_EXIT_USAGE         2    /* bad command line */
+#define VMM_EXIT_PANIC         121  /* the guest kernel panicked (message on stderr) */
+#define VMM_EXIT_CRASH         122  /* triple fault, internal error, failed entry */
+#define VMM_EXIT_POWERCUT      123  /* crash injection: the disk lost power (issue: virtio-blk) */
+#define VMM_EXIT_QUIT          124  /* the user quit with Ctrl-A x */
+
+#endif

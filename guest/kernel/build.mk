@@ -1,0 +1,1 @@
+# guest/kernel: see guest/build.mk

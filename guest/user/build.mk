@@ -1,0 +1,1 @@
+# guest/user: see guest/build.mk

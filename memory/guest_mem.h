@@ -1,0 +1,30 @@
+/* Guest-physical memory: the RAM allocation, its KVM memslot, and the one checked
+ * accessor through which every guest-supplied address is turned into a host pointer. */
+#ifndef MEMORY_GUEST_MEM_H
+#define MEMORY_GUEST_MEM_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct guest_mem {
+    uint8_t *hva;     /* host mapping of guest-physical [0, size) */
+    uint64_t size;    /* bytes of RAM, a multiple of 2 MiB */
+};
+
+/* Map `size` bytes of anonymous memory (MAP_PRIVATE, MADV_HUGEPAGE). 0, or -1 with errno. */
+int guest_mem_alloc(struct guest_mem *m, uint64_t size);
+/* Register the RAM with the VM as memslot 0 at GPA 0. 0, or -1 with errno. */
+int guest_mem_map(const struct guest_mem *m, int vm_fd);
+void guest_mem_free(struct guest_mem *m);
+
+/* The checked accessor: a host pointer to [gpa, gpa + len) if the whole range lies in
+ * guest RAM (no wrap-around), else NULL. len 0 is valid for any gpa <= size. */
+void *gpa_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+/* Copy between guest RAM and the host through gpa_ptr. 0, or -1 if out of range. */
+int gpa_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
+int gpa_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
+
+/* Parse a size such as "256M", "1G", "65536" or "512K" (binary units). 0, or -1. */
+int parse_size(const char *s, uint64_t *out);
+
+#endif
