@@ -50,6 +50,6 @@
 #define VMM_EXIT_PANIC         121  /* the guest kernel panicked (message on stderr) */
 #define VMM_EXIT_CRASH         122  /* triple fault, internal error, failed entry */
 #define VMM_EXIT_POWERCUT      123  /* crash injection: the disk lost power (issue: virtio-blk) */
-#define VMM_EXIT_QUIT          124  /* the user quit with Ctrl-A x */
+
 
 #endif

@@ -6,9 +6,9 @@ UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/test_%,$(UNIT_TESTS))
 
+unit_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS_$(1)))
 .SECONDEXPANSION:
-$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o \
-		$$(patsubst %.c,$(BUILD)/obj/%.o,$$(UNIT_SRCS_$$*))
+$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $$(call unit_objs,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcmocka $(LDLIBS)
 

@@ -1,0 +1,16 @@
+/* The serial console: the UART's output to stdout, terminal input to the UART, and the
+ * Ctrl-A escape keys (x quits, h helps, a sends a literal Ctrl-A). */
+#ifndef VMM_CONSOLE_H
+#define VMM_CONSOLE_H
+#include <stdint.h>
+
+struct vm;
+/* Put the terminal in raw mode if stdin is one (restored at exit and on fatal signals) and
+ * start forwarding stdin to vm->uart. On end of input the guest gets one Ctrl-D. */
+void console_open(struct vm *vm);
+/* The UART's transmit callback: ctx is unused. */
+void console_tx(void *ctx, uint8_t byte);
+/* Restore the terminal; safe to call more than once and from a signal handler. */
+void console_restore(void);
+
+#endif

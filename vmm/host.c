@@ -1,0 +1,25 @@
+/* Host detection: which KVM backend runs this VM (VT-x, AMD-V or PVM), and the guest
+ * system-call gate that works on it (docs/syscall-gate.md). */
+#include <string.h>
+#include <unistd.h>
+#include "vmm/vm.h"
+
+/* PVM ("Pagetable-based Virtual Machine") needs no VT-x/AMD-V; it is a module of its own.
+ * Where several are loaded, PVM wins: it is the one /dev/kvm then serves. */
+const char *host_kvm_backend(void)
+{
+    if (access("/sys/module/kvm_pvm", F_OK) == 0)
+        return "pvm";
+    if (access("/sys/module/kvm_intel", F_OK) == 0)
+        return "vmx";
+    if (access("/sys/module/kvm_amd", F_OK) == 0)
+        return "svm";
+    return "unknown";
+}
+
+/* On PVM, `syscall` from user mode reaches LSTAR but stays at CPL3 (PLATFORM.md), so the
+ * guest enters its kernel through an exception instead. Everywhere else: `syscall`. */
+const char *host_default_syscall_gate(const char *backend)
+{
+    return strcmp(backend, "pvm") == 0 ? "trap" : "syscall";
+}

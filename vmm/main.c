@@ -1,0 +1,343 @@
+/* build/vmm: the command line, and the order in which a machine is put together, run and
+ * taken down. */
+#include <errno.h>
+#include <getopt.h>
+#include <libfdt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "abi/machine.h"
+#include "devices/control.h"
+#include "devices/irq.h"
+#include "devices/pit.h"
+#include "devices/uart.h"
+#include "vmm/boot.h"
+#include "vmm/console.h"
+#include "vmm/evloop.h"
+#include "vmm/stats.h"
+#include "vmm/vm.h"
+
+#define FDT_MAX (64 * 1024)
+#define FILE_MAX (1ULL << 30)
+
+struct options {
+    const char *kernel, *initrd, *cmdline, *stats, *tick, *gate;
+    uint64_t mem;
+    int ncpus;
+    char *const *command;
+};
+
+static struct vm vm;
+
+uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    console_restore();
+    fputs("vmm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(VMM_EXIT_ERROR);
+}
+
+static void sigusr1(int sig)
+{
+    /* Only there to make KVM_RUN return EINTR. */
+}
+
+void vm_stop(struct vm *m, int status)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&m->stopping, &expected, true))
+        return;
+    m->exit_status = status;
+    for (int i = 0; i < m->ncpus; i++) {
+        struct vcpu *v = &m->vcpus[i];
+        if (!v->run)
+            continue;
+        v->run->immediate_exit = 1;
+        if (v->thread && !pthread_equal(v->thread, pthread_self()))
+            pthread_kill(v->thread, SIGUSR1);
+    }
+}
+
+static const char usage_text[] =
+    "Usage: vmm [OPTIONS] [-- COMMAND [ARGS...]]\n"
+    "Boot the minivmm guest kernel on KVM. With a COMMAND, the guest runs it instead of\n"
+    "the interactive prompt, powers off when it exits, and vmm exits with its status.\n"
+    "\n"
+    "  --kernel FILE        guest kernel: ELF64 with a PVH entry note (default: the bundled one)\n"
+    "  --initrd FILE        initial ramdisk, cpio newc (default: the bundled one)\n"
+    "  --mem SIZE           guest RAM, e.g. 256M or 1G (default 256M, at most 3G)\n"
+    "  --cpus N             vCPUs, one host thread each (default 1)\n"
+    "  --cmdline STR        kernel command line (/chosen/bootargs)\n"
+    "  --timer lapic|pit    the guest's scheduling tick (default lapic)\n"
+    "  --syscall-gate auto|syscall|trap\n"
+    "                       how guest programs enter the kernel (default auto: trap on\n"
+    "                       PVM hosts, where user-mode syscall cannot, syscall elsewhere)\n"
+    "  --stats FILE         write exit counters, timing and KVM statistics as JSON at exit\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Console: Ctrl-A x quits, Ctrl-A h lists the keys.\n"
+    "Exit status: the guest's power-off status; 1 on errors, 2 on usage errors,\n"
+    "121 if the guest kernel panicked, 122 if the guest crashed (triple fault, internal error).\n";
+
+static __attribute__((noreturn)) void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("vmm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see vmm --help)\n", stderr);
+    exit(VMM_EXIT_USAGE);
+}
+
+/* A file next to this executable: <dir of vmm>/<rel>. */
+static const char *bundled(const char *rel)
+{
+    static char paths[4][PATH_MAX];
+    static int next;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n < 0)
+        die("/proc/self/exe: %s", strerror(errno));
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    char *p = paths[next++ % 4];
+    if ((size_t)snprintf(p, PATH_MAX, "%.*s/%s", PATH_MAX / 2, exe, rel) >= PATH_MAX)
+        die("path of the bundled %s is too long", rel);
+    return p;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_KERNEL = 256, OPT_INITRD, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_TIMER, OPT_GATE,
+           OPT_STATS };
+    static const struct option longopts[] = {
+        { "kernel", required_argument, NULL, OPT_KERNEL },
+        { "initrd", required_argument, NULL, OPT_INITRD },
+        { "mem", required_argument, NULL, OPT_MEM },
+        { "cpus", required_argument, NULL, OPT_CPUS },
+        { "cmdline", required_argument, NULL, OPT_CMDLINE },
+        { "timer", required_argument, NULL, OPT_TIMER },
+        { "syscall-gate", required_argument, NULL, OPT_GATE },
+        { "stats", required_argument, NULL, OPT_STATS },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    *o = (struct options){ .cmdline = "", .tick = "lapic", .gate = "auto",
+                           .mem = 256ULL << 20, .ncpus = 1 };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        char *end;
+        long n;
+        switch (c) {
+        case OPT_KERNEL: o->kernel = optarg; break;
+        case OPT_INITRD: o->initrd = optarg; break;
+        case OPT_CMDLINE: o->cmdline = optarg; break;
+        case OPT_STATS: o->stats = optarg; break;
+        case OPT_MEM:
+            if (parse_size(optarg, &o->mem) < 0)
+                usage_error("--mem %s: not a size (e.g. 256M, 1G)", optarg);
+            if (o->mem % (2ULL << 20) || o->mem < (16ULL << 20) || o->mem > MACHINE_RAM_MAX)
+                usage_error("--mem %s: must be a multiple of 2 MiB from 16M to 3G", optarg);
+            break;
+        case OPT_CPUS:
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || n < 1 || n > VMM_MAX_CPUS)
+                usage_error("--cpus %s: must be a number from 1 to %d", optarg, VMM_MAX_CPUS);
+            o->ncpus = n;
+            break;
+        case OPT_TIMER:
+            if (strcmp(optarg, "lapic") && strcmp(optarg, "pit"))
+                usage_error("--timer %s: must be lapic or pit", optarg);
+            o->tick = optarg;
+            break;
+        case OPT_GATE:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "syscall") && strcmp(optarg, "trap"))
+                usage_error("--syscall-gate %s: must be auto, syscall or trap", optarg);
+            o->gate = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        case ':':
+            usage_error("%s needs an argument", argv[optind - 1]);
+        default:
+            usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        if (strcmp(argv[optind - 1], "--") != 0)
+            usage_error("unexpected argument '%s' (put the guest command after --)", argv[optind]);
+        o->command = &argv[optind];
+    }
+    if (!o->kernel)
+        o->kernel = bundled("guest/kernel.elf");
+    if (!o->initrd)
+        o->initrd = bundled("guest/initrd.cpio");
+}
+
+/* Read a whole file, with one-line errors that name it. */
+static uint8_t *read_file(const char *path, const char *what, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("%s %s: %s", what, path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) < 0)
+        die("%s %s: %s", what, path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        die("%s %s: not a regular file", what, path);
+    if ((uint64_t)st.st_size > FILE_MAX)
+        die("%s %s: too large (%lld bytes)", what, path, (long long)st.st_size);
+    uint8_t *buf = malloc(st.st_size ? st.st_size : 1);
+    if (!buf)
+        die("out of memory");
+    if (fread(buf, 1, st.st_size, f) != (size_t)st.st_size)
+        die("%s %s: read error", what, path);
+    fclose(f);
+    *size = st.st_size;
+    return buf;
+}
+
+static void on_poweroff(void *ctx, int status)
+{
+    vm_stop(&vm, status);
+}
+
+static void on_panic(void *ctx, const char *msg)
+{
+    console_restore();
+    fprintf(stderr, "vmm: guest panic: %s\n", msg);
+    vm_stop(&vm, VMM_EXIT_PANIC);
+}
+
+static void on_mark(void *ctx, uint32_t id)
+{
+    stats_mark(&vm, id);
+}
+
+static int pit_timer_fd = -1;
+
+static void pit_arm(void *ctx, uint64_t deadline_ns)
+{
+    evloop_timer_arm(pit_timer_fd, deadline_ns);
+}
+
+static void pit_fired(void *ctx, int fd)
+{
+    uint64_t expirations;
+    if (read(fd, &expirations, sizeof expirations) > 0)
+        pit_timer_expired(vm.pit);
+}
+
+static void add_region(struct bus *b, uint64_t base, uint64_t len, const char *name,
+                       bus_handler fn, void *opaque)
+{
+    if (bus_register(b, base, len, name, fn, opaque) < 0)
+        die("%s bus: cannot register %s at 0x%llx", b->name, name, (unsigned long long)base);
+}
+
+static void create_devices(void)
+{
+    vm.pio.name = "pio";
+    vm.mmio.name = "mmio";
+    vm.uart = uart_create((struct irq_line){ vm.vm_fd, MACHINE_UART_IRQ }, console_tx, NULL);
+    pit_timer_fd = evloop_timer(pit_fired, NULL);
+    vm.pit = pit_create((struct irq_line){ vm.vm_fd, MACHINE_PIT_IRQ }, now_ns, pit_arm, NULL);
+    struct control_ops ops = { on_poweroff, on_panic, on_mark, NULL };
+    vm.control = control_create(&vm.mem, ops);
+    if (!vm.uart || !vm.pit || !vm.control)
+        die("cannot create devices: out of memory");
+    add_region(&vm.pio, MACHINE_UART_PORT, 8, "uart", uart_io, vm.uart);
+    add_region(&vm.pio, MACHINE_PIT_PORT, 4, "pit", pit_io, vm.pit);
+    add_region(&vm.pio, MACHINE_PORT_B, 1, "port61", pit_port61_io, vm.pit);
+    add_region(&vm.pio, CTL_PORT, CTL_PORT_LEN, "control", control_io, vm.control);
+}
+
+static void load_guest(const struct options *o)
+{
+    char err[ERR_MAX];
+    size_t ksize, isize;
+    uint8_t *kernel = read_file(o->kernel, "kernel", &ksize);
+    struct kernel_image k;
+    if (elf_load_pvh(&vm.mem, kernel, ksize, &k, err) < 0)
+        die("kernel %s: %s", o->kernel, err);
+    free(kernel);
+    uint8_t *initrd = read_file(o->initrd, "initrd", &isize);
+
+    static uint8_t fdt[FDT_MAX];
+    struct machine_desc d = {
+        .ram_size = vm.mem.size, .ncpus = vm.ncpus, .bootargs = o->cmdline,
+        .command = o->command, .syscall_gate = vm.syscall_gate,
+        .host_backend = vm.host_backend, .tick = o->tick, .nvirtio = 0,
+    };
+    if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
+        die("device tree: %s", err);
+    struct pvh_module mods[] = { { fdt, fdt_totalsize(fdt) }, { initrd, isize } };
+    if (pvh_setup(&vm.mem, &k, o->cmdline, mods, 2, err) < 0)
+        die("boot: %s", err);
+    free(initrd);
+    vcpu_set_pvh_state(&vm.vcpus[0], k.entry, MACHINE_PVH_INFO_GPA);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    parse_options(argc, argv, &o);
+    vm.start_ns = now_ns();
+    vm.ncpus = o.ncpus;
+    vm.host_backend = host_kvm_backend();
+    vm.syscall_gate = strcmp(o.gate, "auto") ? o.gate : host_default_syscall_gate(vm.host_backend);
+
+    struct sigaction sa = { .sa_handler = sigusr1 };   /* no SA_RESTART: KVM_RUN must return */
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);            /* only vCPU threads take it */
+
+    kvm_init(&vm);
+    if (guest_mem_alloc(&vm.mem, o.mem) < 0)
+        die("--mem: cannot allocate %llu MiB of guest RAM: %s",
+            (unsigned long long)(o.mem >> 20), strerror(errno));
+    if (guest_mem_map(&vm.mem, vm.vm_fd) < 0)
+        die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+    for (int i = 0; i < vm.ncpus; i++)
+        vcpu_create(&vm, i);
+    stats_open(&vm);
+    load_guest(&o);
+    create_devices();
+    console_open(&vm);
+
+    evloop_start();
+    for (int i = 0; i < vm.ncpus; i++)
+        vcpu_start(&vm.vcpus[i]);
+    for (int i = 0; i < vm.ncpus; i++)
+        pthread_join(vm.vcpus[i].thread, NULL);
+    evloop_stop();
+    console_restore();
+    if (o.stats && stats_write(&vm, o.stats) < 0)
+        fprintf(stderr, "vmm: --stats %s: %s\n", o.stats, strerror(errno));
+    return vm.exit_status;
+}
