@@ -34,6 +34,22 @@ uint64_t kalloc_free_pages(void);
 
 /* The kernel's top-level page table (physical); user page tables share its upper half. */
 extern uint64_t kernel_pml4_pa;
+/* Map device registers at P2V(pa) uncached (2 MiB granules, never RAM); returns P2V(pa). */
+void *kmap_mmio(uint64_t pa, uint64_t size);
+
+/* ---- Locks (platform: spinlock.c) ----
+ * spin_lock disables interrupts on this CPU until the matching spin_unlock (nesting
+ * counted per CPU in struct cpu), so a lock may be shared with an interrupt handler. */
+struct spinlock {
+    volatile uint32_t locked;
+    int cpu;                   /* holder's cpus[] index, for diagnostics */
+    const char *name;
+};
+void spin_lock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+bool spin_holding(struct spinlock *l);
+void push_cli(void);           /* nestable cli; pop_cli restores IF at the outermost level */
+void pop_cli(void);
 
 /* ---- Console and diagnostics (platform: console.c, uart.c, panic.c) ---- */
 void kprintf(const char *fmt, ...);
@@ -41,8 +57,34 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 void console_write(const char *buf, size_t n);
 /* Blocks until at least one byte of console input is there; returns bytes read (> 0). */
 size_t console_read(char *buf, size_t n);
+/* Blocking hooks for console_read (the process part may install sleep/wakeup): the sleep
+ * hook is called with lk held and no input; it must release lk, block, and re-take lk.
+ * The default enables interrupts and halts. The wakeup hook runs in the UART interrupt. */
+extern void (*console_sleep_hook)(void *chan, struct spinlock *lk);
+extern void (*console_wakeup_hook)(void *chan);
 __attribute__((noreturn)) void panic(const char *fmt, ...);
 __attribute__((noreturn)) void poweroff(int status);
+
+/* ---- Segments (platform: gdt.c) ----
+ * One GDT per CPU, laid out for syscall/sysret: STAR[47:32] = SEG_KCODE (SS = +8),
+ * STAR[63:48] = SEG_STAR_USER | 3, so sysretq loads CS = SEG_UCODE|3, SS = SEG_UDATA|3.
+ * Selectors below are without RPL; or in 3 for user mode (USER_CS, USER_DS). */
+#define SEG_KCODE      0x08
+#define SEG_KDATA      0x10
+#define SEG_STAR_USER  0x18    /* a 32-bit user code slot, unused: the sysret base */
+#define SEG_UDATA      0x20
+#define SEG_UCODE      0x28
+#define SEG_TSS        0x30    /* 16 bytes */
+#define USER_CS        (SEG_UCODE | 3)
+#define USER_DS        (SEG_UDATA | 3)
+
+/* ---- Interrupt vectors ---- */
+#define T_PF           14
+#define T_IRQ0         32      /* IOAPIC pin p arrives on vector T_IRQ0 + p */
+#define T_TIMER        64      /* LAPIC timer tick */
+#define T_IPI          65      /* free for the process part (e.g. reschedule) */
+#define T_WAKE         66      /* platform: wakes a CPU from hlt, no other effect */
+#define T_SPURIOUS     255
 
 /* ---- Traps (platform: trap.c, vectors.S) ---- */
 struct trapframe {
@@ -55,6 +97,14 @@ typedef void (*trap_handler)(struct trapframe *tf);
  * no handler goes to user_fault_hook; one from kernel mode panics with the registers. */
 void trap_register(int vector, trap_handler h);
 extern void (*user_fault_hook)(struct trapframe *tf);
+/* A registered exception handler gets kernel-mode faults too (tf->cs & 3 == 0); for the
+ * ones it does not expect it calls trap_panic, which prints the registers and panics. */
+__attribute__((noreturn)) void trap_panic(struct trapframe *tf);
+/* Restore *tf (swapgs if it returns to user mode) and iretq; tf must be on the stack the
+ * CPU will keep using (e.g. the top of a process's kernel stack). trapret is the same
+ * code entered with %rsp = tf (for a new process's first return through a switch). */
+__attribute__((noreturn)) void trap_return(struct trapframe *tf);
+void trapret(void);
 
 /* ---- CPUs (platform: smp.c, lapic.c) ---- */
 #define NCPU 8
@@ -66,11 +116,19 @@ struct cpu {
     uint32_t apic_id;
     void *proc;                /* the process running here (process part's type) */
     void *sched;               /* the process part's per-CPU scheduler state */
+    int ncli;                  /* push_cli depth */
+    int intena;                /* IF before the outermost push_cli */
+    volatile int started;      /* set by the CPU itself once it is online */
 };
 extern struct cpu cpus[NCPU];
 extern int ncpu;
-struct cpu *mycpu(void);
+struct cpu *mycpu(void);             /* %gs-based; valid once the CPU is set up */
 void tss_set_rsp0(uint64_t rsp0);   /* kernel stack for traps from user mode on this CPU */
+void lapic_eoi(void);
+void lapic_send_ipi(uint32_t apic_id, int vector);
+/* Route IOAPIC pin to vector T_IRQ0 + pin on cpus[cpu]; flags are the device tree's
+ * interrupt flags (0/1 edge rising, 2 edge falling, 4 level high, 8 level low). */
+void ioapic_enable(int pin, uint32_t flags, int cpu);
 
 /* ---- Time (platform: timer.c) ---- */
 extern volatile uint64_t ticks;     /* timer ticks since boot, on CPU 0 */
@@ -89,8 +147,20 @@ struct bootinfo {
     const void *initrd;             /* direct-map address of the initrd (cpio newc), or NULL */
     uint64_t initrd_size;
     uint64_t ram_size;
+    const char *tick;               /* "lapic" (default) or "pit" */
 };
 extern struct bootinfo bootinfo;
+
+/* A device node of the tree (fdt.c): its first reg entry and first interrupt. */
+struct fdt_dev {
+    const char *name;               /* node name, e.g. "virtio_mmio@feb00000" */
+    uint64_t addr, size;            /* first reg entry */
+    bool io;                        /* addr is an I/O port (isa reg with space cell 1) */
+    int irq;                        /* IOAPIC pin, or -1 */
+    uint32_t irq_flags;
+};
+/* The idx-th node (0, 1, ...) whose compatible list holds compat; false if none. */
+bool fdt_find(const char *compat, int idx, struct fdt_dev *out);
 
 /* ---- Process part (proc.c, syscall.c, exec.c ...) ---- */
 /* Called once on the boot CPU after the platform is up: starts /bin/init (or the command)
