@@ -1,0 +1,58 @@
+/* The guest's system-call ABI: call numbers, error numbers and the gate page, shared by the
+ * guest kernel and the user C library (see docs/syscall-gate.md). */
+#ifndef ABI_SYSCALL_H
+#define ABI_SYSCALL_H
+
+/* The gate: a read-only, executable user page at GATE_VA in every process. A stub puts the
+ * call number in %rax and the arguments in %rdi %rsi %rdx %r10 %r8 %r9, then `call GATE_VA`.
+ * The result comes back in %rax (a negative errno on error); %rcx and %r11 are clobbered.
+ * The page holds `syscall; ret` (the default) or `ud2; ret` (hosts where `syscall` cannot
+ * enter the kernel from user mode); both first instructions are GATE_INSN_LEN bytes long. */
+#define GATE_VA        0x1000
+#define GATE_INSN_LEN  2
+
+/* Call numbers; 0 stays invalid so an uninitialised %rax fails with ENOSYS. */
+#define SYS_exit       1   /* exit(status): never returns */
+#define SYS_fork       2   /* fork(): child pid in the parent, 0 in the child */
+#define SYS_wait       3   /* wait(int *status): pid of a finished child; status 0-255 or 128+sig */
+#define SYS_exec       4   /* exec(path, argv): replaces the image; returns only on error */
+#define SYS_getpid     5
+#define SYS_getppid    6
+#define SYS_read       7   /* read(fd, buf, n) */
+#define SYS_write      8   /* write(fd, buf, n) */
+#define SYS_yield      9   /* give up the CPU */
+#define SYS_uptime     10  /* milliseconds since boot (timer-tick resolution) */
+#define SYS_poweroff   11  /* poweroff(status): pid 1 only */
+#define SYS_kill       12  /* kill(pid): the process dies with 128 + SIGKILL */
+#define NSYSCALL       13
+
+/* Signal-like codes in a wait status of 128 + code (no signal delivery yet). */
+#define SIGILL_CODE    4
+#define SIGTRAP_CODE   5
+#define SIGFPE_CODE    8
+#define SIGKILL_CODE   9
+#define SIGSEGV_CODE   11
+
+/* Error numbers (the Linux values, so that they read familiar in traces). */
+#define EPERM          1
+#define ENOENT         2
+#define ESRCH          3
+#define EINTR          4
+#define EIO            5
+#define E2BIG          7
+#define ENOEXEC        8
+#define EBADF          9
+#define ECHILD         10
+#define EAGAIN         11
+#define ENOMEM         12
+#define EFAULT         14
+#define EINVAL         22
+#define ENAMETOOLONG   36
+#define ENOSYS         38
+
+/* Limits of exec's arguments (the kernel answers E2BIG or ENAMETOOLONG beyond them). */
+#define EXEC_MAXARG    32     /* argv entries, not counting the NULL */
+#define EXEC_ARGMAX    3072   /* bytes of argument strings, NULs included */
+#define EXEC_PATHMAX   256    /* bytes of the path, NUL included */
+
+#endif
