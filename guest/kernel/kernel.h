@@ -37,19 +37,7 @@ extern uint64_t kernel_pml4_pa;
 /* Map device registers at P2V(pa) uncached (2 MiB granules, never RAM); returns P2V(pa). */
 void *kmap_mmio(uint64_t pa, uint64_t size);
 
-/* ---- Locks (platform: spinlock.c) ----
- * spin_lock disables interrupts on this CPU until the matching spin_unlock (nesting
- * counted per CPU in struct cpu), so a lock may be shared with an interrupt handler. */
-struct spinlock {
-    volatile uint32_t locked;
-    int cpu;                   /* holder's cpus[] index, for diagnostics */
-    const char *name;
-};
-void spin_lock(struct spinlock *l);
-void spin_unlock(struct spinlock *l);
-bool spin_holding(struct spinlock *l);
-void push_cli(void);           /* nestable cli; pop_cli restores IF at the outermost level */
-void pop_cli(void);
+struct spinlock;                /* spinlock.h (process part): acquire() masks interrupts */
 
 /* ---- Console and diagnostics (platform: console.c, uart.c, panic.c) ---- */
 void kprintf(const char *fmt, ...);
@@ -106,7 +94,9 @@ __attribute__((noreturn)) void trap_panic(struct trapframe *tf);
 __attribute__((noreturn)) void trap_return(struct trapframe *tf);
 void trapret(void);
 
-/* ---- CPUs (platform: smp.c, lapic.c) ---- */
+/* ---- CPUs (platform: smp.c, lapic.c) ----
+ * In kernel mode MSR_GS_BASE = &cpus[id] (and MSR_KERNEL_GS_BASE = the user's); every
+ * entry from and exit to user mode does swapgs. */
 #define NCPU 8
 struct cpu {
     struct cpu *self;          /* %gs:0 */
@@ -116,8 +106,6 @@ struct cpu {
     uint32_t apic_id;
     void *proc;                /* the process running here (process part's type) */
     void *sched;               /* the process part's per-CPU scheduler state */
-    int ncli;                  /* push_cli depth */
-    int intena;                /* IF before the outermost push_cli */
     volatile int started;      /* set by the CPU itself once it is online */
 };
 extern struct cpu cpus[NCPU];
