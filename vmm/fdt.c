@@ -46,8 +46,9 @@ static int prop_strings(void *fdt, const char *name, char *const *list)
         len += strlen(list[i]) + 1;
     if (len > INT_MAX)
         return -FDT_ERR_NOSPACE;
-    char *p;
-    TRY(fdt_property_placeholder(fdt, name, (int)len, (void **)&p));
+    void *space;
+    TRY(fdt_property_placeholder(fdt, name, (int)len, &space));
+    char *p = space;
     for (int i = 0; list[i] != NULL; i++)
         p = stpcpy(p, list[i]) + 1;
     return 0;
