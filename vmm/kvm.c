@@ -31,6 +31,8 @@ void kvm_init(struct vm *vm)
         die("/dev/kvm: %s", strerror(errno));
     }
     int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version < 0)
+        die("/dev/kvm: not a KVM device (KVM_GET_API_VERSION: %s)", strerror(errno));
     if (version != KVM_API_VERSION)
         die("/dev/kvm: KVM API version %d, need %d", version, KVM_API_VERSION);
     for (size_t i = 0; i < sizeof required_caps / sizeof required_caps[0]; i++)

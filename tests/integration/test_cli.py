@@ -1,0 +1,144 @@
+"""Bad input to build/vmm: each is one line on stderr naming the problem and a non-zero
+exit, never a crash or a hang."""
+import os
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from conftest import ROOT, VMM
+
+
+def one_line_error(r, *fragments, status=None):
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode != 0, r
+    assert r.returncode < 128, f"killed by a signal: {r}"
+    if status is not None:
+        assert r.returncode == status, r
+    assert len(lines) == 1, f"expected one line, got: {r.stderr!r}"
+    assert lines[0].startswith("vmm: "), lines
+    for f in fragments:
+        assert f in lines[0], f"{f!r} not in {lines[0]!r}"
+
+
+def pvh_elf(segments, entry=0x100000, note=True):
+    """A minimal ELF64 x86-64 executable: PT_LOAD segments [(paddr, data, memsz)] and a PVH
+    note naming `entry`."""
+    ehsize, phentsize = 64, 56
+    phnum = len(segments) + (1 if note else 0)
+    offset = ehsize + phentsize * phnum
+    body, phdrs = b"", b""
+    for paddr, data, memsz in segments:
+        phdrs += struct.pack("<IIQQQQQQ", 1, 7, offset + len(body), paddr, paddr,
+                             len(data), memsz, 0x1000)
+        body += data
+    if note:
+        desc = struct.pack("<I", entry)
+        n = struct.pack("<III", 4, len(desc), 18) + b"Xen\0" + desc
+        phdrs += struct.pack("<IIQQQQQQ", 4, 4, offset + len(body), 0, 0, len(n), len(n), 4)
+        body += n
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    eh = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, entry, ehsize, 0, 0, ehsize,
+                             phentsize, phnum, 64, 0, 0)
+    return eh + phdrs + body
+
+
+@pytest.mark.parametrize("args,fragments,status", [
+    (["--mem", "12X"], ["--mem 12X", "not a size"], 2),
+    (["--mem", "0"], ["--mem 0"], 2),
+    (["--mem", "5G"], ["--mem 5G", "3G"], 2),
+    (["--mem", "3M"], ["--mem 3M"], 2),
+    (["--cpus", "0"], ["--cpus 0"], 2),
+    (["--cpus", "two"], ["--cpus two"], 2),
+    (["--cpus", "65"], ["--cpus 65"], 2),
+    (["--timer", "hpet"], ["--timer hpet"], 2),
+    (["--syscall-gate", "int80"], ["--syscall-gate int80"], 2),
+    (["--frobnicate"], ["unknown option --frobnicate"], 2),
+    (["--kernel"], ["--kernel", "argument"], 2),
+    (["stray"], ["unexpected argument 'stray'"], 2),
+])
+def test_bad_options(vmm, args, fragments, status):
+    one_line_error(vmm(*args), *fragments, status=status)
+
+
+def test_help_lists_options(vmm):
+    r = vmm("--help")
+    assert r.returncode == 0
+    for opt in ["--kernel", "--initrd", "--mem", "--cpus", "--cmdline", "--timer",
+                "--syscall-gate", "--stats", "Ctrl-A x"]:
+        assert opt in r.stdout
+
+
+def test_missing_kernel(vmm, tmp_path):
+    one_line_error(vmm("--kernel", str(tmp_path / "nope.elf")), "nope.elf",
+                   "No such file", status=1)
+
+
+def test_kernel_is_a_directory(vmm, tmp_path):
+    one_line_error(vmm("--kernel", str(tmp_path)), "not a regular file", status=1)
+
+
+def test_kernel_not_elf(vmm, tmp_path):
+    k = tmp_path / "k"
+    k.write_bytes(b"#!/bin/sh\necho this is not a kernel\n")
+    one_line_error(vmm("--kernel", str(k)), str(k), "ELF", status=1)
+
+
+def test_kernel_without_pvh_note(vmm, tmp_path):
+    k = tmp_path / "k"
+    k.write_bytes(pvh_elf([(0x100000, b"\xf4" * 16, 16)], note=False))
+    one_line_error(vmm("--kernel", str(k)), "PVH", status=1)
+
+
+def test_kernel_segment_outside_ram(vmm, tmp_path):
+    k = tmp_path / "k"
+    k.write_bytes(pvh_elf([(0x100000, b"\xf4" * 16, 16), (0x20000000, b"\x90" * 16, 16)]))
+    one_line_error(vmm("--mem", "64M", "--kernel", str(k)), "outside guest RAM", status=1)
+
+
+def test_kernel_truncated(vmm, tmp_path):
+    good = pvh_elf([(0x100000, b"\xf4" * 4096, 4096)])
+    k = tmp_path / "k"
+    k.write_bytes(good[:200])
+    one_line_error(vmm("--kernel", str(k)), str(k), status=1)
+
+
+def test_missing_initrd(vmm, tmp_path):
+    one_line_error(vmm("--initrd", str(tmp_path / "none.cpio")), "none.cpio",
+                   "No such file", status=1)
+
+
+def test_initrd_too_big_for_ram(vmm, tmp_path):
+    big = tmp_path / "big.cpio"
+    with open(big, "wb") as f:
+        f.truncate(40 << 20)
+    one_line_error(vmm("--mem", "32M", "--initrd", str(big)), "does not fit", status=1)
+
+
+def test_no_kvm_permission(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to drop to an unprivileged user")
+    if os.stat("/dev/kvm").st_mode & 0o006:
+        pytest.skip("/dev/kvm is world-accessible here: no permission error to provoke")
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", VMM],
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    one_line_error(r, "/dev/kvm", "permission denied", status=1)
+
+
+def test_no_kvm_device():
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare to hide /dev/kvm in a mount namespace")
+    r = subprocess.run(["unshare", "-m", "sh", "-c",
+                        f"mount -t tmpfs none /dev && exec {VMM}"],
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    one_line_error(r, "/dev/kvm does not exist", status=1)
+
+
+def test_kvm_not_a_kvm_device():
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare to replace /dev/kvm in a mount namespace")
+    r = subprocess.run(["unshare", "-m", "sh", "-c",
+                        f"mount --bind /dev/null /dev/kvm && exec {VMM}"],
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    one_line_error(r, "/dev/kvm: not a KVM device", status=1)
