@@ -37,6 +37,7 @@ struct machine_desc {
 int fdt_build(const struct machine_desc *d, void *buf, size_t bufsize, char *err);
 
 struct pvh_module {
+    const char *name;        /* for error messages, e.g. "initrd" */
     const void *data;
     uint64_t size;
 };

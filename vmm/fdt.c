@@ -183,7 +183,7 @@ static int one_of(const char *s, const char *const *choices)
 static int check_desc(const struct machine_desc *d, char *err)
 {
     static const char *const gates[] = { "syscall", "trap", NULL };
-    static const char *const hosts[] = { "vmx", "svm", "pvm", NULL };
+    static const char *const hosts[] = { "vmx", "svm", "pvm", "unknown", NULL };
     static const char *const ticks[] = { "lapic", "pit", NULL };
 
     if (d->ncpus < 1 || d->ncpus > MAX_CPUS)
@@ -199,7 +199,7 @@ static int check_desc(const struct machine_desc *d, char *err)
     if (!one_of(d->syscall_gate, gates))
         return fail(err, "device tree: syscall gate must be \"syscall\" or \"trap\"");
     if (!one_of(d->host_backend, hosts))
-        return fail(err, "device tree: host must be \"vmx\", \"svm\" or \"pvm\"");
+        return fail(err, "device tree: host must be \"vmx\", \"svm\", \"pvm\" or \"unknown\"");
     if (!one_of(d->tick, ticks))
         return fail(err, "device tree: tick must be \"lapic\" or \"pit\"");
     return 0;

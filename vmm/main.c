@@ -294,7 +294,10 @@ static void load_guest(const struct options *o)
     };
     if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
         die("device tree: %s", err);
-    struct pvh_module mods[] = { { fdt, fdt_totalsize(fdt) }, { initrd, isize } };
+    struct pvh_module mods[] = {
+        { "device tree", fdt, fdt_totalsize(fdt) },
+        { "initrd", initrd, isize },
+    };
     if (pvh_setup(&vm.mem, &k, o->cmdline, mods, 2, err) < 0)
         die("boot: %s", err);
     free(initrd);

@@ -40,10 +40,10 @@ static int place_modules(const struct guest_mem *m, uint64_t floor,
     for (int i = 0; i < nmods; i++) {
         uint64_t size = mods[i].size;
         if (mods[i].data == NULL && size > 0)
-            return fail(err, "module %d has no data", i);
+            return fail(err, "%s has no data", mods[i].name);
         if (top < floor || size > top - floor || ((top - size) & ~(PAGE - 1)) < floor)
-            return fail(err, "module %d (%llu bytes) does not fit in guest RAM (%llu MiB) "
-                        "above the kernel (which ends at 0x%llx)", i, (ull)size,
+            return fail(err, "%s (%llu bytes) does not fit in guest RAM (%llu MiB) "
+                        "above the kernel (which ends at 0x%llx)", mods[i].name, (ull)size,
                         (ull)(m->size >> 20), (ull)floor);
         addr[i] = (top - size) & ~(PAGE - 1);
         top = addr[i];

@@ -56,8 +56,8 @@ static struct hvm_modlist_entry module_entry(const struct hvm_start_info *si, in
 
 static int setup_two(const char *cmdline)
 {
-    const struct pvh_module mods[] = { { fdt_blob, sizeof fdt_blob },
-                                       { initrd, sizeof initrd } };
+    const struct pvh_module mods[] = { { "module 0", fdt_blob, sizeof fdt_blob },
+                                       { "module 0", initrd, sizeof initrd } };
     return pvh_setup(&mem, &kernel, cmdline, mods, 2, err);
 }
 
@@ -80,7 +80,7 @@ static void test_modules_at_top_of_ram(void **state)
 
 static void test_page_sized_module_is_not_padded(void **state)
 {
-    const struct pvh_module mods[] = { { initrd, 0x1000 }, { initrd, 1 } };
+    const struct pvh_module mods[] = { { "module 0", initrd, 0x1000 }, { "module 1", initrd, 1 } };
     assert_int_equal(pvh_setup(&mem, &kernel, "", mods, 2, err), 0);
     struct hvm_start_info si = start_info();
     assert_int_equal(module_entry(&si, 0).paddr, RAM - 0x1000);
@@ -170,11 +170,11 @@ static void test_cmdline_too_long(void **state)
 
 static void test_module_larger_than_ram(void **state)
 {
-    const struct pvh_module big[] = { { fdt_blob, sizeof fdt_blob }, { initrd, RAM + 1 } };
+    const struct pvh_module big[] = { { "module 0", fdt_blob, sizeof fdt_blob }, { "module 1", initrd, RAM + 1 } };
     expect_refused(pvh_setup(&mem, &kernel, "", big, 2, err),
                    "module 1 (16777217 bytes) does not fit in guest RAM (16 MiB) above "
                    "the kernel");
-    const struct pvh_module huge[] = { { initrd, UINT64_MAX } };
+    const struct pvh_module huge[] = { { "module 0", initrd, UINT64_MAX } };
     expect_refused(pvh_setup(&mem, &kernel, "", huge, 1, err), "does not fit");
 }
 
@@ -182,19 +182,19 @@ static void test_module_larger_than_ram(void **state)
 static void test_module_overlapping_kernel(void **state)
 {
     const struct kernel_image k = { 0x100000, 0x100000, RAM - 0x2000 };
-    const struct pvh_module one[] = { { initrd, 0x2000 } };
+    const struct pvh_module one[] = { { "module 0", initrd, 0x2000 } };
     assert_int_equal(pvh_setup(&mem, &k, "", one, 1, err), 0);   /* exactly fits */
     fresh(NULL);
-    const struct pvh_module two[] = { { fdt_blob, 0x1000 }, { initrd, 0x1001 } };
+    const struct pvh_module two[] = { { "module 0", fdt_blob, 0x1000 }, { "module 1", initrd, 0x1001 } };
     expect_refused(pvh_setup(&mem, &k, "", two, 2, err),
                    "module 1 (4097 bytes) does not fit in guest RAM (16 MiB) above the "
                    "kernel (which ends at 0xffe000)");
     /* The alignment, not the size, pushes it below the kernel's end. */
     const struct kernel_image k2 = { 0x100000, 0x100000, RAM - 0x1800 };
-    const struct pvh_module small[] = { { initrd, 0x100 } };
+    const struct pvh_module small[] = { { "module 0", initrd, 0x100 } };
     assert_int_equal(pvh_setup(&mem, &k2, "", small, 1, err), 0);
     fresh(NULL);
-    const struct pvh_module page[] = { { initrd, 0x1000 }, { initrd, 0x100 } };
+    const struct pvh_module page[] = { { "module 0", initrd, 0x1000 }, { "module 1", initrd, 0x100 } };
     expect_refused(pvh_setup(&mem, &k2, "", page, 2, err), "module 1 (256 bytes)");
 }
 
@@ -212,7 +212,7 @@ static void test_module_count_and_data(void **state)
 {
     static struct pvh_module many[200];
     for (int i = 0; i < 200; i++)
-        many[i] = (struct pvh_module){ initrd, 16 };
+        many[i] = (struct pvh_module){ "module", initrd, 16 };
     expect_refused(pvh_setup(&mem, &kernel, "", many, 125, err), "125 boot modules");
     expect_refused(pvh_setup(&mem, &kernel, "", many, -1, err), "-1 boot modules");
     /* The largest count that fits still leaves the memory map below the command line. */
@@ -222,7 +222,7 @@ static void test_module_count_and_data(void **state)
                 <= MACHINE_CMDLINE_GPA);
     assert_int_equal(module_entry(&si, 123).paddr, RAM - 124 * 0x1000);
     fresh(NULL);
-    const struct pvh_module null_data[] = { { NULL, 10 } };
+    const struct pvh_module null_data[] = { { "module 0", NULL, 10 } };
     expect_refused(pvh_setup(&mem, &kernel, "", null_data, 1, err), "module 0 has no data");
 }
 
