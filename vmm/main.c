@@ -33,7 +33,10 @@ struct options {
     char *const *command;
 };
 
-static struct vm vm;
+static struct vm vm = {
+    .pause_lock = PTHREAD_MUTEX_INITIALIZER,
+    .pause_cond = PTHREAD_COND_INITIALIZER,
+};
 
 uint64_t now_ns(void)
 {
@@ -65,14 +68,10 @@ void vm_stop(struct vm *m, int status)
     if (!atomic_compare_exchange_strong(&m->stopping, &expected, true))
         return;
     m->exit_status = status;
-    for (int i = 0; i < m->ncpus; i++) {
-        struct vcpu *v = &m->vcpus[i];
-        if (!v->run)
-            continue;
-        v->run->immediate_exit = 1;
-        if (v->thread && !pthread_equal(v->thread, pthread_self()))
-            pthread_kill(v->thread, SIGUSR1);
-    }
+    for (int i = 0; i < m->ncpus; i++)
+        if (m->vcpus[i].run)
+            vcpu_kick(&m->vcpus[i]);
+    vm_wake_paused(m);
 }
 
 static const char usage_text[] =

@@ -235,6 +235,55 @@ static const exit_handler exit_handlers[EXIT_REASONS] = {
     [KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 };
 
+static _Thread_local struct vcpu *self;
+
+void vcpu_kick(struct vcpu *v)
+{
+    v->run->immediate_exit = 1;
+    if (v->thread && !pthread_equal(v->thread, pthread_self()))
+        pthread_kill(v->thread, SIGUSR1);
+}
+
+/* Called with pause_lock held. */
+static void park(struct vm *vm)
+{
+    vm->parked++;
+    pthread_cond_broadcast(&vm->pause_cond);
+    while (vm->pause_requests > 0 && !atomic_load(&vm->stopping))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    vm->parked--;
+}
+
+void vm_pause(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    vm->pause_requests++;
+    for (int i = 0; i < vm->ncpus; i++)
+        if (&vm->vcpus[i] != self)
+            vcpu_kick(&vm->vcpus[i]);
+    int want = vm->ncpus - (self != NULL);
+    while (vm->parked < want && !atomic_load(&vm->stopping))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    pthread_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_resume(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    if (vm->pause_requests > 0)
+        vm->pause_requests--;
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
+}
+
+/* Wake every thread waiting in park() or vm_pause() (the machine is stopping). */
+void vm_wake_paused(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
@@ -243,8 +292,16 @@ static void *vcpu_thread(void *arg)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    self = v;
 
     while (!atomic_load(&vm->stopping)) {
+        if (__atomic_load_n(&vm->pause_requests, __ATOMIC_ACQUIRE) > 0) {
+            pthread_mutex_lock(&vm->pause_lock);
+            if (vm->pause_requests > 0)
+                park(vm);
+            pthread_mutex_unlock(&vm->pause_lock);
+            continue;
+        }
         uint64_t t0 = now_ns();
         int r = ioctl(v->fd, KVM_RUN, 0);
         uint64_t t1 = now_ns();

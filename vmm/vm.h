@@ -42,6 +42,11 @@ struct vm {
     const char *syscall_gate;        /* what the guest was told */
     /* Stopping: the first vm_stop wins; every vCPU thread then leaves its run loop. */
     atomic_bool stopping;
+    /* Pausing (for the debugger): vCPUs park outside KVM_RUN while pause_requests > 0. */
+    pthread_mutex_t pause_lock;
+    pthread_cond_t pause_cond;
+    int pause_requests;
+    int parked;
     int exit_status;
     uint64_t start_ns;
 };
@@ -49,6 +54,12 @@ struct vm {
 /* Stop the machine with `status` as vmm's exit status (first caller wins); kicks every
  * vCPU out of KVM_RUN. Safe from any thread. */
 void vm_stop(struct vm *vm, int status);
+
+/* Park every vCPU outside KVM_RUN and return when all are parked (a vCPU thread may call
+ * it: it counts itself as parked). Nests: each vm_pause needs one vm_resume. */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+void vm_wake_paused(struct vm *vm);
 
 /* kvm.c: open /dev/kvm, check the API and capabilities, create the VM with its irqchip.
  * Exits with a one-line error on failure. */
@@ -58,6 +69,8 @@ void kvm_init(struct vm *vm);
 void vcpu_create(struct vm *vm, int id);
 void vcpu_set_pvh_state(struct vcpu *v, uint32_t entry, uint32_t start_info);
 void vcpu_start(struct vcpu *v);
+/* Make the vCPU leave KVM_RUN (or not enter it) soon: immediate_exit plus a signal. */
+void vcpu_kick(struct vcpu *v);
 /* Print "vmm: " and the message on stderr (plus the guest's rip and code bytes). */
 void vcpu_report(struct vcpu *v, const char *fmt, ...);
 
