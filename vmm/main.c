@@ -145,7 +145,7 @@ static void parse_options(int argc, char **argv, struct options *o)
                            .mem = 256ULL << 20, .ncpus = 1 };
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         char *end;
         long n;
         switch (c) {

@@ -26,6 +26,17 @@ def banner(out):
     return lines[0]
 
 
+def test_poweroff_status_from_a_minimal_kernel(vmm, tmp_path):
+    # Four instructions: mov $42,%al; mov $0x700,%dx; out %eax,(%dx) -> vmm exits with 42.
+    k = tmp_path / "out.elf"
+    k.write_bytes(pvh_elf([(0x100000, b"\xb0\x2a\x66\xba\x00\x07\xef\xf4" + b"\xf4" * 8, 16)]))
+    initrd = tmp_path / "empty.cpio"
+    initrd.write_bytes(b"")
+    r = vmm("--kernel", str(k), "--initrd", str(initrd))
+    assert r.returncode == 42, r
+    assert r.stderr == ""
+
+
 def test_echo(vmm):
     r = vmm("--", "/bin/echo", "hi")
     assert r.returncode == 0, r
@@ -130,7 +141,9 @@ def test_triple_fault_is_reported(vmm, tmp_path):
     # emulation failure): either way a report naming rip, and the crash status.
     k = tmp_path / "crash.elf"
     k.write_bytes(pvh_elf([(0x100000, b"\x0f\x0b" + b"\xf4" * 14, 16)]))
-    r = vmm("--kernel", str(k), timeout=30)
+    initrd = tmp_path / "empty.cpio"
+    initrd.write_bytes(b"")
+    r = vmm("--kernel", str(k), "--initrd", str(initrd), timeout=30)
     assert r.returncode == 122, r
     assert "rip 0x100000" in r.stderr
     assert "triple fault" in r.stderr or "internal error" in r.stderr
