@@ -1,0 +1,78 @@
+/* The kernel's page tables, shared by every address space's upper half:
+ *   DIRECTMAP + pa  all RAM, read/write, no-execute: 1 GiB pages for whole GiBs when the
+ *                   CPU has them, 2 MiB pages otherwise (no 4 KiB tables: few entries to
+ *                   write at boot); device registers are added by kmap_mmio, uncached;
+ *   KERNBASE + pa   the kernel image, 2 MiB pages.
+ * The tables are static (in .bss, zeroed by the loader), so building them needs no
+ * allocator. */
+#include "guest/kernel/platform.h"
+#include "guest/kernel/x86.h"
+
+#define GIB        (1ULL << 30)
+#define MIB2       (1ULL << 21)
+#define PTE_PWT    0x008ULL
+#define PTE_PCD    0x010ULL
+#define MAP_GIBS   4                        /* the direct map covers 0..4 GiB */
+#define CR4_PGE    0x80
+
+uint64_t kernel_pml4_pa;
+static uint64_t pml4[512] __attribute__((aligned(4096)));
+static uint64_t pdpt_high[512] __attribute__((aligned(4096)));
+static uint64_t pd_image[512] __attribute__((aligned(4096)));
+static uint64_t pdpt_direct[512] __attribute__((aligned(4096)));
+static uint64_t pd_direct[MAP_GIBS][512] __attribute__((aligned(4096)));
+static uint64_t nx;                          /* PTE_NX if the CPU has NX */
+extern char _end[];
+
+/* Points pdpt_direct[g] at its static page directory (if it is not already). */
+static uint64_t *direct_pd(int g)
+{
+    if (!(pdpt_direct[g] & PTE_P))
+        pdpt_direct[g] = KV2P(pd_direct[g]) | PTE_P | PTE_W;
+    return pd_direct[g];
+}
+
+/* Builds the tables for RAM [0, ram_end) (ram_end <= 3 GiB); does not load them. */
+void vm_init(uint64_t ram_end)
+{
+    nx = cpu_has_nx ? PTE_NX : 0;
+    uint64_t leaf = PTE_P | PTE_W | PTE_PS | PTE_G | nx;
+    ram_end &= ~(MIB2 - 1);
+    for (uint64_t pa = 0; pa < ram_end;) {
+        int g = pa >> 30;
+        if (cpu_has_1g && (pa & (GIB - 1)) == 0 && ram_end - pa >= GIB) {
+            pdpt_direct[g] = pa | leaf;
+            pa += GIB;
+        } else {
+            uint64_t *pd = direct_pd(g);
+            for (uint64_t e = (g + 1) * GIB < ram_end ? (g + 1) * GIB : ram_end; pa < e;
+                 pa += MIB2)
+                pd[(pa >> 21) & 511] = pa | leaf;
+        }
+    }
+    for (uint64_t pa = 0; pa < KV2P(_end); pa += MIB2)
+        pd_image[pa >> 21] = pa | PTE_P | PTE_W | PTE_PS | PTE_G;
+    pdpt_high[510] = KV2P(pd_image) | PTE_P | PTE_W;
+    pml4[256] = KV2P(pdpt_direct) | PTE_P | PTE_W;
+    pml4[511] = KV2P(pdpt_high) | PTE_P | PTE_W;
+    kernel_pml4_pa = KV2P(pml4);
+}
+
+/* Switches this CPU to the kernel tables; global pages keep the kernel's TLB entries
+ * across the address-space switches of the process part. */
+void vm_load(void)
+{
+    write_cr3(kernel_pml4_pa);
+    write_cr4(read_cr4() | CR4_PGE);
+}
+
+void *kmap_mmio(uint64_t pa, uint64_t size)
+{
+    uint64_t end = pa + size;
+    if (size == 0 || end < pa || pa < MACHINE_MMIO_BASE || end > MAP_GIBS * GIB)
+        panic("kmap_mmio: %lx+%lx is not a device range", pa, size);
+    for (uint64_t p = pa & ~(MIB2 - 1); p < end; p += MIB2)
+        direct_pd(p >> 30)[(p >> 21) & 511] =
+            p | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_G | nx;
+    return P2V(pa);
+}
