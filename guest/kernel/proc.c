@@ -1,0 +1,346 @@
+/* Processes: the process table, creation (the first process, fork), the per-CPU scheduler
+ * loop, sleep and wakeup, exit and wait, kill and the deaths by fault.
+ *
+ * Locking: one spinlock, ptable_lock, guards every process's state, parent and chan and
+ * the run queue (sched.c). It is held across swtch: a thread that gives up the CPU takes
+ * the lock, the scheduler releases it, and the other way round, so no other CPU sees a
+ * process half switched. Process-part kernel code runs with interrupts off; only the idle
+ * loop (and console_read's wait) enables them, so a tick never preempts the kernel, only
+ * user code. A process runs on one CPU at a time, and may come back on another. */
+#include "abi/syscall.h"
+#include "guest/kernel/proc.h"
+
+struct spinlock ptable_lock = { 0, -1 };
+static struct proc procs[NPROC];
+static struct proc *initproc;
+static int nextpid = 1;
+static struct cpusched cpusched[NCPU];
+static volatile int sched_ready;     /* userinit has set up the gate: APs may join */
+
+static void forkret(void);
+
+/* A fresh EMBRYO with its kernel stack laid out to start in forkret, or NULL. */
+static struct proc *allocproc(void)
+{
+    struct proc *p;
+    acquire(&ptable_lock, mycpuid());
+    for (p = procs; p < procs + NPROC && p->state != UNUSED; p++)
+        ;
+    if (p == procs + NPROC) {
+        release(&ptable_lock);
+        return NULL;
+    }
+    p->state = EMBRYO;
+    p->pid = nextpid++;
+    release(&ptable_lock);
+    if (!(p->kstack = kalloc())) {
+        p->state = UNUSED;
+        return NULL;
+    }
+    p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
+    /* 8 bytes of padding: forkret starts with rsp = 8 mod 16, as after a call. */
+    p->ctx = (struct context *)((char *)p->tf - 8) - 1;
+    p->ctx->rip = (uint64_t)forkret;
+    p->parent = NULL;
+    p->chan = NULL;
+    p->killed = p->xstatus = 0;
+    p->as = (struct uvm){ 0 };
+    p->name[0] = '\0';
+    return p;
+}
+
+/* Returns an EMBRYO that never ran to the free list. */
+static void freeproc(struct proc *p)
+{
+    uvm_free(&p->as);
+    kfree(p->kstack);
+    p->kstack = NULL;
+    p->pid = 0;
+    p->state = UNUSED;
+}
+
+/* A new process's first code: the scheduler switched here holding ptable_lock. */
+static void forkret(void)
+{
+    release(&ptable_lock);
+    trap_return(myproc()->tf);
+}
+
+/* Switches from the current process (state already changed, ptable_lock held) to this
+ * CPU's scheduler; returns when the process is picked again, maybe on another CPU. */
+static void sched(void)
+{
+    struct proc *p = myproc();
+    swtch(&p->ctx, ((struct cpusched *)mycpu()->sched)->scheduler);
+}
+
+void scheduler(void)
+{
+    struct cpu *c = mycpu();
+    struct cpusched *cs = &cpusched[c->id];
+    c->sched = cs;
+    for (;;) {
+        acquire(&ptable_lock, c->id);
+        struct proc *p = sched_pick(c->id);
+        if (!p) {
+            release(&ptable_lock);
+            sti_hlt();              /* the lock is free, interrupts wake us */
+            continue;
+        }
+        p->state = RUNNING;
+        c->proc = p;
+        c->kstack_top = (uint64_t)p->kstack + KSTACK_SIZE;
+        tss_set_rsp0(c->kstack_top);
+        write_cr3(p->as.pml4_pa);
+        swtch(&cs->scheduler, p->ctx);
+        /* Off the process's table: it may exit on another CPU and free it. */
+        write_cr3(kernel_pml4_pa);
+        c->proc = NULL;
+        release(&ptable_lock);
+    }
+}
+
+void yield(void)
+{
+    struct proc *p = myproc();
+    acquire(&ptable_lock, mycpuid());
+    p->state = RUNNABLE;
+    sched_enqueue(p);
+    sched();
+    release(&ptable_lock);
+}
+
+void sleep(void *chan)
+{
+    struct proc *p = myproc();
+    p->chan = chan;
+    p->state = SLEEPING;
+    sched();
+    p->chan = NULL;
+}
+
+void wakeup_locked(void *chan)
+{
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        if (p->state == SLEEPING && p->chan == chan) {
+            p->state = RUNNABLE;
+            sched_enqueue(p);
+        }
+}
+
+/* console_sleep_hook: called with lk held and no input. Taking ptable_lock before
+ * dropping lk means the wakeup (which needs ptable_lock) cannot slip in between. Without
+ * a process (kernel code before init), wait for the next interrupt instead. */
+static void console_sleep(void *chan, struct spinlock *lk)
+{
+    int cpu = mycpuid();
+    if (!myproc()) {
+        release(lk);
+        sti_hlt();
+        acquire(lk, cpu);
+        return;
+    }
+    acquire(&ptable_lock, cpu);
+    release(lk);
+    sleep(chan);
+    release(&ptable_lock);
+    acquire(lk, mycpuid());
+}
+
+/* console_wakeup_hook, in the UART interrupt. */
+static void console_wakeup(void *chan)
+{
+    acquire(&ptable_lock, mycpuid());
+    wakeup_locked(chan);
+    release(&ptable_lock);
+}
+
+int proc_fork(void)
+{
+    struct proc *p = myproc(), *np = allocproc();
+    if (!np) return -EAGAIN;
+    int r = uvm_init(&np->as);
+    if (r == 0) r = uvm_copy(&np->as, &p->as);
+    if (r < 0) {
+        freeproc(np);
+        return r;
+    }
+    *np->tf = *p->tf;
+    np->tf->rax = 0;                    /* fork returns 0 in the child */
+    memcpy(np->name, p->name, sizeof np->name);
+    acquire(&ptable_lock, mycpuid());
+    np->parent = p;
+    np->state = RUNNABLE;
+    sched_enqueue(np);
+    release(&ptable_lock);
+    return np->pid;
+}
+
+void proc_exit(int status)
+{
+    struct proc *p = myproc();
+    if (p == initproc) panic("init exited with status %d", status);
+    write_cr3(kernel_pml4_pa);               /* before its page tables go */
+    uvm_free(&p->as);
+    acquire(&ptable_lock, mycpuid());
+    for (struct proc *q = procs; q < procs + NPROC; q++)
+        if (q->parent == p) {
+            q->parent = initproc;
+            if (q->state == ZOMBIE) wakeup_locked(initproc);
+        }
+    p->xstatus = status;
+    p->state = ZOMBIE;
+    wakeup_locked(p->parent);
+    sched();
+    panic("exit: zombie %d ran again", p->pid);
+}
+
+/* A status pointer that cannot take the status fails before a child is reaped. */
+static int status_writable(const struct uvm *as, uint64_t uva)
+{
+    return uvm_translate(as, uva, 1) && uvm_translate(as, uva + sizeof(int) - 1, 1);
+}
+
+int proc_wait(uint64_t status_uva)
+{
+    struct proc *p = myproc();
+    if (status_uva && !status_writable(&p->as, status_uva)) return -EFAULT;
+    acquire(&ptable_lock, mycpuid());
+    for (;;) {
+        int havekids = 0;
+        for (struct proc *q = procs; q < procs + NPROC; q++) {
+            if (q->parent != p) continue;
+            havekids = 1;
+            if (q->state != ZOMBIE) continue;
+            int pid = q->pid, status = q->xstatus;
+            q->parent = NULL;
+            freeproc(q);
+            release(&ptable_lock);
+            if (status_uva) copyout(&p->as, status_uva, &status, sizeof status);
+            return pid;
+        }
+        if (!havekids || p->killed) {
+            release(&ptable_lock);
+            return havekids ? -EINTR : -ECHILD;
+        }
+        sleep(p);
+    }
+}
+
+int proc_kill(int pid)
+{
+    if (pid == 1) return -EPERM;
+    acquire(&ptable_lock, mycpuid());
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE &&
+            p->state != EMBRYO) {
+            p->killed = SIGKILL_CODE;
+            if (p->state == SLEEPING) {
+                p->state = RUNNABLE;
+                sched_enqueue(p);
+            }
+            release(&ptable_lock);
+            return 0;
+        }
+    release(&ptable_lock);
+    return -ESRCH;
+}
+
+/* What a CPU exception in user mode means for the process: a signal-like code and words. */
+static int fault_code(uint64_t vector, const char **what)
+{
+    switch (vector) {
+    case 0:  *what = "divide error"; return SIGFPE_CODE;
+    case 1:  *what = "debug trap"; return SIGTRAP_CODE;
+    case 3:  *what = "breakpoint"; return SIGTRAP_CODE;
+    case 6:  *what = "invalid opcode"; return SIGILL_CODE;
+    case 13: *what = "general protection fault"; return SIGSEGV_CODE;
+    case 14: *what = "page fault"; return SIGSEGV_CODE;
+    case 16: case 19: *what = "floating-point exception"; return SIGFPE_CODE;
+    case 17: *what = "alignment check"; return SIGSEGV_CODE;
+    default: *what = "exception"; return SIGSEGV_CODE;
+    }
+}
+
+/* user_fault_hook: the process dies with 128 + code, and one line says why. */
+void proc_fault(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    if (!p) panic("user fault %lu with no process, rip %p", tf->vector, (void *)tf->rip);
+    const char *what;
+    int code = fault_code(tf->vector, &what);
+    if (tf->vector == 14)
+        kprintf("pid %d (%s): killed: page fault at 0x%lx rip 0x%lx\n", p->pid, p->name,
+                read_cr2(), tf->rip);
+    else
+        kprintf("pid %d (%s): killed: %s (vector %lu, error 0x%lx) rip 0x%lx\n", p->pid,
+                p->name, what, tf->vector, tf->error, tf->rip);
+    proc_exit(128 + code);
+}
+
+/* tick_hook: preempts user code when its slice is used up; kernel code runs on. */
+void proc_tick(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    if ((tf->cs & 3) != 3 || !p) return;
+    if (p->killed) proc_exit(128 + p->killed);
+    if (sched_tick(p)) yield();
+}
+
+/* The value of key=VALUE on the kernel command line, copied into buf; 0 if absent. */
+static int bootarg(const char *key, char *buf, size_t n)
+{
+    size_t klen = strlen(key);
+    for (const char *s = bootinfo.cmdline; s && *s; ) {
+        while (*s == ' ') s++;
+        const char *w = s;
+        while (*s && *s != ' ') s++;
+        if ((size_t)(s - w) > klen && strncmp(w, key, klen) == 0 && w[klen] == '=') {
+            size_t i = 0;
+            for (w += klen + 1; w < s && i + 1 < n; w++) buf[i++] = *w;
+            buf[i] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Starts init (init=PATH or /bin/init) with the command from /chosen as its arguments,
+ * then becomes the boot CPU's scheduler. `gate=trap|syscall` overrides the gate. */
+void userinit(void)
+{
+    static char gate[16], path[EXEC_PATHMAX] = "/bin/init";
+    char *argv[EXEC_MAXARG + 1];
+    int argc = 0;
+    gate_init(bootarg("gate", gate, sizeof gate) ? gate : bootinfo.syscall_gate);
+    user_fault_hook = proc_fault;
+    tick_hook = proc_tick;
+    console_sleep_hook = console_sleep;
+    console_wakeup_hook = console_wakeup;
+    sched_init();
+    bootarg("init", path, sizeof path);
+    argv[argc++] = path;
+    for (int i = 0; i < bootinfo.ncommand && argc < EXEC_MAXARG; i++)
+        argv[argc++] = (char *)bootinfo.command[i];
+    argv[argc] = NULL;
+    struct proc *p = allocproc();
+    if (!p) panic("userinit: out of memory");
+    int r = exec_load(p, path, argv, argc);
+    if (r == -ENOENT) panic("no init: %s not found", path);
+    if (r < 0) panic("no init: %s: exec failed (error %d)", path, -r);
+    initproc = p;
+    acquire(&ptable_lock, mycpuid());
+    p->state = RUNNABLE;
+    sched_enqueue(p);
+    release(&ptable_lock);
+    __atomic_store_n(&sched_ready, 1, __ATOMIC_RELEASE);
+    scheduler();
+}
+
+void ap_enter_scheduler(void)
+{
+    while (!__atomic_load_n(&sched_ready, __ATOMIC_ACQUIRE))
+        pause();
+    gate_init_cpu();
+    scheduler();
+}

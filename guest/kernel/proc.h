@@ -1,0 +1,110 @@
+/* Processes: the process table entry, the per-CPU scheduler state and the functions the
+ * process part's files (proc.c, sched.c, syscall.c, exec.c, vmuser.c, gate.c) share. */
+#ifndef GUEST_KERNEL_PROC_H
+#define GUEST_KERNEL_PROC_H
+#include "guest/kernel/kernel.h"
+#include "guest/kernel/elf.h"
+#include "guest/kernel/param.h"
+#include "guest/kernel/spinlock.h"
+#include "guest/kernel/x86.h"
+
+/* Callee-saved registers of a kernel thread, at the bottom of its stack while switched out
+ * (swtch.S pushes them in this order; rip is the return address of the swtch call). */
+struct context {
+    uint64_t r15, r14, r13, r12, rbx, rbp, rip;
+};
+
+/* A user address space: its page table and the ranges mapped in it (so that freeing and
+ * copying visit only those, not 2^36 possible pages). The gate page is not a region. */
+#define NREGION (ELF_MAXSEG + 2)  /* the image segments and the stack */
+struct uregion {
+    uint64_t start, end;        /* page-aligned, end exclusive */
+    uint64_t pte;               /* leaf flags: PTE_P|PTE_U, maybe PTE_W, PTE_NX */
+};
+struct uvm {
+    uint64_t *pml4;             /* direct-map address; NULL if none */
+    uint64_t pml4_pa;
+    int nregion;
+    struct uregion region[NREGION];
+};
+
+enum procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+struct proc {
+    enum procstate state;       /* guarded by ptable_lock */
+    int pid;
+    struct proc *parent;        /* guarded by ptable_lock */
+    void *chan;                 /* sleeping on this, if SLEEPING */
+    int killed;                 /* dies with 128 + killed at the next return to user */
+    int xstatus;                /* exit status for wait() */
+    struct uvm as;              /* user address space */
+    char *kstack;               /* bottom of the kernel stack page */
+    struct trapframe *tf;       /* user registers, at the top of kstack */
+    struct context *ctx;        /* saved kernel registers while switched out */
+    struct proc *next;          /* run-queue link (sched.c) */
+    int slice;                  /* ticks left in the time slice (sched.c) */
+    char name[PROC_NAME_LEN];
+};
+
+/* The per-CPU state of the process part, at cpu->sched. */
+struct cpusched {
+    struct context *scheduler;  /* the idle/scheduler thread of this CPU */
+};
+
+extern struct spinlock ptable_lock;
+
+/* proc.c */
+static inline struct proc *myproc(void) { return (struct proc *)mycpu()->proc; }
+static inline int mycpuid(void) { return mycpu()->id; }
+void scheduler(void) __attribute__((noreturn));
+void yield(void);
+void sleep(void *chan);                        /* with ptable_lock held */
+void wakeup_locked(void *chan);                /* with ptable_lock held */
+int proc_fork(void);
+void proc_exit(int status) __attribute__((noreturn));
+int proc_wait(uint64_t status_uva);
+int proc_kill(int pid);
+void proc_fault(struct trapframe *tf);         /* user_fault_hook */
+void proc_tick(struct trapframe *tf);          /* tick_hook */
+
+/* sched.c: the scheduling policy; every call with ptable_lock held. */
+void sched_init(void);
+void sched_enqueue(struct proc *p);            /* p became RUNNABLE */
+struct proc *sched_pick(int cpu);              /* next to run (dequeued), or NULL */
+int sched_tick(struct proc *p);                /* charge a tick to p; non-zero: preempt */
+
+/* swtch.S */
+void swtch(struct context **save, struct context *load);
+
+/* gate.c */
+void gate_init(const char *mode);             /* "syscall" or "trap", boot CPU */
+void gate_init_cpu(void);                     /* per-CPU MSRs */
+uint64_t gate_page_pa(void);
+
+/* syscall.c */
+void syscall_dispatch(struct trapframe *tf);
+
+/* vmuser.c: per-process page tables. "va" and "uva" are user virtual addresses; the
+ * functions that return int give 0 or a negative errno. */
+extern uint64_t pte_nx;                        /* PTE_NX if EFER.NXE is on, else 0 */
+int uvm_init(struct uvm *as);                  /* empty space with the kernel half and gate */
+int uvm_map_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte);
+void uvm_free(struct uvm *as);                 /* not while as is loaded in CR3 */
+int uvm_copy(struct uvm *dst, const struct uvm *src);   /* dst fresh from uvm_init */
+/* Kernel pointer for va if mapped user-accessible (and writable if write), else NULL;
+ * valid up to the end of va's page. */
+void *uvm_translate(const struct uvm *as, uint64_t va, int write);
+int copyout(const struct uvm *as, uint64_t uva, const void *src, uint64_t n);
+int copyin(const struct uvm *as, void *dst, uint64_t uva, uint64_t n);
+/* Like copyout, but into any user page, writable or not: exec loading read-only text. */
+int uvm_fill(const struct uvm *as, uint64_t uva, const void *src, uint64_t n);
+/* Copies a NUL-terminated string of at most max bytes (NUL included); returns its length,
+ * -EFAULT, or -ENAMETOOLONG if no NUL within max. */
+int copyinstr(const struct uvm *as, char *dst, uint64_t uva, uint64_t max);
+
+/* exec.c: load path from the initrd into p with the given arguments (kernel strings);
+ * exec is the system call (user path and argv). Both return 0 or a negative errno. */
+int exec_load(struct proc *p, const char *path, char *const argv[], int argc);
+long exec(uint64_t path_uva, uint64_t argv_uva);
+
+#endif
