@@ -29,7 +29,7 @@ static void gate_ud(struct trapframe *tf)
     trap_panic(tf);
 }
 
-void gate_init(const char *mode)
+const char *gate_init(const char *mode)
 {
     gate_trap = mode && strcmp(mode, "trap") == 0;
     unsigned char *page = kalloc();
@@ -42,6 +42,7 @@ void gate_init(const char *mode)
     trap_register(VEC_UD, gate_ud);
     gate_init_cpu();
     kprintf("syscall gate: %s\n", gate_trap ? "trap (ud2 at the gate page)" : "syscall");
+    return gate_trap ? "trap" : "syscall";
 }
 
 /* This CPU's syscall MSRs. In trap mode EFER.SCE stays off, so a stray `syscall` is a #UD

@@ -312,7 +312,8 @@ void userinit(void)
     static char gate[16], path[EXEC_PATHMAX] = "/bin/init";
     char *argv[EXEC_MAXARG + 1];
     int argc = 0;
-    gate_init(bootarg("gate", gate, sizeof gate) ? gate : bootinfo.syscall_gate);
+    bootinfo.syscall_gate =
+        gate_init(bootarg("gate", gate, sizeof gate) ? gate : bootinfo.syscall_gate);
     user_fault_hook = proc_fault;
     tick_hook = proc_tick;
     console_sleep_hook = console_sleep;

@@ -54,7 +54,13 @@ struct cpusched {
 extern struct spinlock ptable_lock;
 
 /* proc.c */
-static inline struct proc *myproc(void) { return (struct proc *)mycpu()->proc; }
+/* The running process, in one %gs-relative load (it is on every system call's path). */
+static inline struct proc *myproc(void)
+{
+    struct proc *p;
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct cpu, proc)));
+    return p;
+}
 static inline int mycpuid(void) { return mycpu()->id; }
 void scheduler(void) __attribute__((noreturn));
 void yield(void);
@@ -77,7 +83,9 @@ int sched_tick(struct proc *p);                /* charge a tick to p; non-zero: 
 void swtch(struct context **save, struct context *load);
 
 /* gate.c */
-void gate_init(const char *mode);             /* "syscall" or "trap", boot CPU */
+/* On the boot CPU: "trap" selects the ud2 gate, anything else `syscall`; returns the
+ * name of the gate in use. */
+const char *gate_init(const char *mode);
 void gate_init_cpu(void);                     /* per-CPU MSRs */
 uint64_t gate_page_pa(void);
 
