@@ -26,7 +26,7 @@ def test_interactive_prompt_runs_commands(console):
     before = c.termios()
     c.expect("init> ")
     c.send("/bin/echo typed at the prompt\r")
-    c.expect("typed at the prompt")
+    c.expect("\ntyped at the prompt\r\n")     # the output line, not the echo of the input
     c.expect("init> ")
     c.send("/bin/false\r")
     c.expect("init> ")
@@ -65,6 +65,6 @@ def test_long_input_is_not_lost(console):
     c.expect("init> ")
     word = "abcdefghij" * 12
     c.send(f"/bin/echo {word}\r")
-    c.expect(word)
+    c.expect(f"\n{word}\r\n")
     c.send(b"\x01x")
     assert c.wait() == 0
