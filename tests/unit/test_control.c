@@ -1,5 +1,5 @@
 /* Unit tests of the control port: the magic, power-off, markers, and the bounded,
- * sanitized copy of a guest's panic message from (fake) guest RAM. */
+ * sanitized copy of a guest's panic message from a static buffer posing as guest RAM. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
