@@ -9,6 +9,9 @@
 
 #define ERR_MAX 256
 
+/* Format a one-line reason into err (ERR_MAX bytes); always returns -1. */
+int boot_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 struct kernel_image {
     uint32_t entry;          /* PVH 32-bit entry point (physical) */
     uint64_t load_lo;        /* lowest physical byte of any PT_LOAD segment */

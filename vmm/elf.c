@@ -32,15 +32,16 @@ struct elf {
     char *err;
 };
 
-/* Format a one-line reason into err; always returns -1. */
-static int fail(struct elf *e, const char *fmt, ...)
+int boot_fail(char *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->err, ERR_MAX, fmt, ap);
+    vsnprintf(err, ERR_MAX, fmt, ap);
     va_end(ap);
     return -1;
 }
+
+#define fail(e, ...) boot_fail((e)->err, __VA_ARGS__)
 
 /* True if [off, off + len) lies inside the file. */
 static bool in_file(const struct elf *e, uint64_t off, uint64_t len)

@@ -16,14 +16,7 @@
 /* Propagate a negative libfdt result to the caller. */
 #define TRY(call) do { int r_ = (call); if (r_ < 0) return r_; } while (0)
 
-static int fail(char *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, ERR_MAX, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#define fail boot_fail
 
 /* A property of 32-bit cells, converted to the tree's big-endian order. */
 static int prop_cells(void *fdt, const char *name, const uint32_t *cells, int n)

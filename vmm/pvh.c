@@ -23,14 +23,7 @@ typedef unsigned long long ull;
 #define MAX_MODULES     ((MACHINE_CMDLINE_GPA - MODLIST_GPA - MEMMAP_SIZE) / \
                          sizeof(struct hvm_modlist_entry))
 
-static int fail(char *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, ERR_MAX, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#define fail boot_fail
 
 /* Choose each module's address, top of RAM downwards, 4 KiB aligned, above `floor`. */
 static int place_modules(const struct guest_mem *m, uint64_t floor,
