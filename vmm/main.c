@@ -19,6 +19,7 @@
 #include "devices/uart.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
+#include "vmm/disks.h"
 #include "vmm/evloop.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
@@ -81,6 +82,9 @@ static const char usage_text[] =
     "\n"
     "  --kernel FILE        guest kernel: ELF64 with a PVH entry note (default: the bundled one)\n"
     "  --initrd FILE        initial ramdisk, cpio newc (default: the bundled one)\n"
+    "  --disk FILE[,ro]     a virtio-blk disk (repeatable, up to 8); test options\n"
+    "                       ,crash-after=N[,torn][,volatile][,seed=S] cut the power at\n"
+    "                       write N+1 (see docs/virtio-blk.md)\n"
     "  --mem SIZE           guest RAM, e.g. 256M or 1G (default 256M, at most 3G)\n"
     "  --cpus N             vCPUs, one host thread each (default 1)\n"
     "  --cmdline STR        kernel command line (/chosen/bootargs)\n"
@@ -93,7 +97,8 @@ static const char usage_text[] =
     "\n"
     "Console: Ctrl-A x quits, Ctrl-A h lists the keys.\n"
     "Exit status: the guest's power-off status; 1 on errors, 2 on usage errors,\n"
-    "121 if the guest kernel panicked, 122 if the guest crashed (triple fault, internal error).\n";
+    "121 if the guest kernel panicked, 122 if the guest crashed (triple fault, internal error),\n"
+    "123 if a disk's crash-after=N cut the power.\n";
 
 static __attribute__((noreturn)) void usage_error(const char *fmt, ...)
 {
@@ -128,7 +133,7 @@ static const char *bundled(const char *rel)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_KERNEL = 256, OPT_INITRD, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_TIMER, OPT_GATE,
-           OPT_STATS };
+           OPT_STATS, OPT_DISK };
     static const struct option longopts[] = {
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "initrd", required_argument, NULL, OPT_INITRD },
@@ -138,6 +143,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "timer", required_argument, NULL, OPT_TIMER },
         { "syscall-gate", required_argument, NULL, OPT_GATE },
         { "stats", required_argument, NULL, OPT_STATS },
+        { "disk", required_argument, NULL, OPT_DISK },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -153,6 +159,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_INITRD: o->initrd = optarg; break;
         case OPT_CMDLINE: o->cmdline = optarg; break;
         case OPT_STATS: o->stats = optarg; break;
+        case OPT_DISK: disks_add(&vm, optarg); break;
         case OPT_MEM:
             if (parse_size(optarg, &o->mem) < 0)
                 usage_error("--mem %s: not a size (e.g. 256M, 1G)", optarg);
@@ -289,7 +296,7 @@ static void load_guest(const struct options *o)
     struct machine_desc d = {
         .ram_size = vm.mem.size, .ncpus = vm.ncpus, .bootargs = o->cmdline,
         .command = o->command, .syscall_gate = vm.syscall_gate,
-        .host_backend = vm.host_backend, .tick = o->tick, .nvirtio = 0,
+        .host_backend = vm.host_backend, .tick = o->tick, .nvirtio = disks_count(),
     };
     if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
         die("device tree: %s", err);
@@ -330,6 +337,7 @@ int main(int argc, char **argv)
     stats_open(&vm);
     load_guest(&o);
     create_devices();
+    disks_start(&vm);
     console_open(&vm);
 
     evloop_start();
@@ -337,6 +345,7 @@ int main(int argc, char **argv)
         vcpu_start(&vm.vcpus[i]);
     for (int i = 0; i < vm.ncpus; i++)
         pthread_join(vm.vcpus[i].thread, NULL);
+    disks_stop();
     evloop_stop();
     console_restore();
     if (o.stats && stats_write(&vm, o.stats) < 0)
