@@ -12,9 +12,18 @@
 #define MAX_MARKS 4096
 
 static struct kvmstats *vm_stats, *vcpu_stats[VMM_MAX_CPUS];
+/* KVM statistics each mark also snapshots (summed over vCPUs), for per-phase deltas. */
+static const char *const mark_kvm_stats[] = {
+    "exits", "pf_guest", "pf_fixed", "tlb_flush", "invlpg", "halt_exits",
+    "irq_injections", "irq_window_exits",
+};
+#define MARK_KVM_STATS (sizeof mark_kvm_stats / sizeof mark_kvm_stats[0])
+
 static struct mark {
     uint32_t id, vcpu;
     uint64_t ns, exits, insn_emulation;
+    uint64_t vmm_ns;                   /* the VMM's time between KVM_RUNs, all reasons */
+    uint64_t kvm[MARK_KVM_STATS];
 } marks[MAX_MARKS];
 static int nmarks;
 static pthread_mutex_t marks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,16 +60,23 @@ static uint64_t kvm_stat(struct kvmstats *s, const char *name)
 
 void stats_mark(struct vm *vm, uint32_t id)
 {
-    uint64_t ns = now_ns(), exits = 0, insns = 0;
+    uint64_t ns = now_ns(), exits = 0, insns = 0, vmm_ns = 0, kvm[MARK_KVM_STATS] = { 0 };
     for (int i = 0; i < vm->ncpus; i++) {
-        for (int r = 0; r < EXIT_REASONS; r++)
+        for (int r = 0; r < EXIT_REASONS; r++) {
             exits += vm->vcpus[i].exits[r];
-        if (vcpu_stats[i] && kvmstats_read(vcpu_stats[i]) == 0)
+            vmm_ns += vm->vcpus[i].vmm_ns[r];
+        }
+        if (vcpu_stats[i] && kvmstats_read(vcpu_stats[i]) == 0) {
             insns += kvm_stat(vcpu_stats[i], "insn_emulation");
+            for (size_t k = 0; k < MARK_KVM_STATS; k++)
+                kvm[k] += kvm_stat(vcpu_stats[i], mark_kvm_stats[k]);
+        }
     }
     pthread_mutex_lock(&marks_lock);
-    if (nmarks < MAX_MARKS)
-        marks[nmarks++] = (struct mark){ id, 0, ns - vm->start_ns, exits, insns };
+    if (nmarks < MAX_MARKS) {
+        marks[nmarks] = (struct mark){ id, 0, ns - vm->start_ns, exits, insns, vmm_ns, { 0 } };
+        memcpy(marks[nmarks++].kvm, kvm, sizeof kvm);
+    }
     pthread_mutex_unlock(&marks_lock);
 }
 
@@ -187,6 +203,15 @@ int stats_write(struct vm *vm, const char *path)
         json_uint(&j, marks[i].exits);
         json_key(&j, "insn_emulation");
         json_uint(&j, marks[i].insn_emulation);
+        json_key(&j, "vmm_ns");
+        json_uint(&j, marks[i].vmm_ns);
+        json_key(&j, "kvm");
+        json_object_begin(&j);
+        for (size_t k = 0; k < MARK_KVM_STATS; k++) {
+            json_key(&j, mark_kvm_stats[k]);
+            json_uint(&j, marks[i].kvm[k]);
+        }
+        json_object_end(&j);
         json_object_end(&j);
     }
     json_array_end(&j);
