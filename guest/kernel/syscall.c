@@ -34,7 +34,10 @@ static long sys_yield(struct trapframe *tf)
     return 0;
 }
 
-static long sys_uptime(struct trapframe *tf) { return (long)(ticks * 1000 / (tick_hz ? tick_hz : 1)); }
+static long sys_uptime(struct trapframe *tf)
+{
+    return (long)(ticks * 1000 / (tick_hz ? tick_hz : 1));
+}
 
 static long sys_poweroff(struct trapframe *tf)
 {
