@@ -24,7 +24,11 @@
 #define SYS_uptime     10  /* milliseconds since boot (timer-tick resolution) */
 #define SYS_poweroff   11  /* poweroff(status): pid 1 only */
 #define SYS_kill       12  /* kill(pid): the process dies with 128 + SIGKILL */
-#define NSYSCALL       13
+
+/* Blocks of numbers by subsystem, so that each grows without renumbering another:
+ * 13-39 processes, memory, file descriptors and pipes; 40-49 scheduling;
+ * 50-79 files and directories; 80-95 everything else. Unused numbers answer ENOSYS. */
+#define NSYSCALL       96
 
 /* Signal-like codes in a wait status of 128 + code (no signal delivery yet). */
 #define SIGILL_CODE    4

@@ -84,6 +84,7 @@ static int bad_fds_and_numbers(void)
     CHECK(read(1, &c, 1) == -1 && errno == EBADF);
     CHECK(raw_syscall(0, 0, 0, 0) == -ENOSYS);
     CHECK(raw_syscall(NSYSCALL, 0, 0, 0) == -ENOSYS);
+    CHECK(raw_syscall(NSYSCALL - 1, 0, 0, 0) == -ENOSYS);
     CHECK(raw_syscall(-1, 0, 0, 0) == -ENOSYS);
     CHECK(raw_syscall(SYS_getpid, 0, 0, 0) == getpid());
     CHECK(write(1, "", 0) == 0);
