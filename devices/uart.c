@@ -348,6 +348,14 @@ void uart_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is
 }
 
 /* In loopback the receiver hears only the transmitter: terminal bytes wait. */
+bool uart_listening(struct uart *u)
+{
+    pthread_mutex_lock(&u->lock);
+    bool on = (u->ier & IER_RDI) && (u->mcr & MCR_OUT2) && !(u->mcr & MCR_LOOP);
+    pthread_mutex_unlock(&u->lock);
+    return on;
+}
+
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t n)
 {
     size_t taken = 0;

@@ -17,5 +17,9 @@ void uart_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is
 /* Queue received bytes (from the terminal). Returns how many fit in the receive FIFO;
  * the caller retries the rest later. Raises the receive interrupt when enabled. */
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t n);
+/* True once the guest takes receive interrupts (IER receive-data bit and MCR OUT2 set, not
+ * in loopback): the console holds input back until then, so that nothing typed or piped
+ * before the guest's driver is up is lost when the driver clears the FIFO. */
+bool uart_listening(struct uart *u);
 
 #endif

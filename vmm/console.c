@@ -63,6 +63,8 @@ void console_tx(void *ctx, uint8_t byte)
 /* Hand pending input to the UART; true when all of it went in. */
 static bool flush_pending(void)
 {
+    if (!uart_listening(the_vm->uart))
+        return npending == 0;
     pending_off += uart_receive(the_vm->uart, pending + pending_off, npending - pending_off);
     if (pending_off < npending)
         return false;

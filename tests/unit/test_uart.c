@@ -397,6 +397,22 @@ static void test_line_status_interrupt(void **state)
     assert_int_equal(inb(u, IIR), 0x01);
 }
 
+/* The console may feed input only once the guest listens: IER receive bit and OUT2. */
+static void test_listening_needs_rx_interrupt_and_out2(void **state)
+{
+    struct uart *u = *state;
+    assert_false(uart_listening(u));
+    outb(u, IER, 0x01);
+    assert_false(uart_listening(u));
+    outb(u, MCR, 0x08);
+    assert_true(uart_listening(u));
+    outb(u, MCR, 0x18);                 /* loopback: the terminal is disconnected */
+    assert_false(uart_listening(u));
+    outb(u, MCR, 0x08);
+    outb(u, IER, 0x02);
+    assert_false(uart_listening(u));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +439,7 @@ int main(void)
         T(test_line_level_changes_only_on_change),
         T(test_loopback_keeps_the_line_low),
         T(test_line_status_interrupt),
+        T(test_listening_needs_rx_interrupt_and_out2),
 #undef T
     };
     return cmocka_run_group_tests_name("uart", tests, NULL, NULL);
