@@ -19,6 +19,7 @@ include vmm/build.mk
 include guest/build.mk
 include tests/build.mk
 -include tests/nested/build.mk
+-include bench/build.mk
 
 # Host C objects: build/obj/<path>.o
 $(BUILD)/obj/%.o: %.c
