@@ -21,6 +21,7 @@
 #include "vmm/console.h"
 #include "vmm/disks.h"
 #include "vmm/evloop.h"
+#include "vmm/gdb.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
@@ -32,6 +33,8 @@ struct options {
     uint64_t mem;
     int ncpus;
     char *const *command;
+    int gdb_port;            /* 0: no GDB stub */
+    bool gdb_wait;
 };
 
 static struct vm vm = {
@@ -93,6 +96,8 @@ static const char usage_text[] =
     "                       how guest programs enter the kernel (default auto: trap on\n"
     "                       PVM hosts, where user-mode syscall cannot, syscall elsewhere)\n"
     "  --stats FILE         write exit counters, timing and KVM statistics as JSON at exit\n"
+    "  --gdb PORT           serve GDB's remote protocol on 127.0.0.1:PORT (docs/debugging.md)\n"
+    "  --gdb-wait           with --gdb: keep every vCPU stopped until GDB continues\n"
     "  -h, --help           this text\n"
     "\n"
     "Console: Ctrl-A x quits, Ctrl-A h lists the keys.\n"
@@ -133,7 +138,7 @@ static const char *bundled(const char *rel)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_KERNEL = 256, OPT_INITRD, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_TIMER, OPT_GATE,
-           OPT_STATS, OPT_DISK };
+           OPT_STATS, OPT_DISK, OPT_GDB, OPT_GDB_WAIT };
     static const struct option longopts[] = {
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "initrd", required_argument, NULL, OPT_INITRD },
@@ -144,6 +149,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "syscall-gate", required_argument, NULL, OPT_GATE },
         { "stats", required_argument, NULL, OPT_STATS },
         { "disk", required_argument, NULL, OPT_DISK },
+        { "gdb", required_argument, NULL, OPT_GDB },
+        { "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -178,6 +185,14 @@ static void parse_options(int argc, char **argv, struct options *o)
                 usage_error("--timer %s: must be lapic or pit", optarg);
             o->tick = optarg;
             break;
+        case OPT_GDB:
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || n < 1 || n > 65535)
+                usage_error("--gdb %s: must be a TCP port from 1 to 65535", optarg);
+            o->gdb_port = n;
+            break;
+        case OPT_GDB_WAIT: o->gdb_wait = true; break;
         case OPT_GATE:
             if (strcmp(optarg, "auto") && strcmp(optarg, "syscall") && strcmp(optarg, "trap"))
                 usage_error("--syscall-gate %s: must be auto, syscall or trap", optarg);
@@ -197,6 +212,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             usage_error("unexpected argument '%s' (put the guest command after --)", argv[optind]);
         o->command = &argv[optind];
     }
+    if (o->gdb_wait && !o->gdb_port)
+        usage_error("--gdb-wait needs --gdb PORT");
     if (!o->kernel)
         o->kernel = bundled("guest/kernel.elf");
     if (!o->initrd)
@@ -341,10 +358,13 @@ int main(int argc, char **argv)
     console_open(&vm);
 
     evloop_start();
+    if (o.gdb_port)
+        gdb_start(&vm, o.gdb_port, o.gdb_wait);
     for (int i = 0; i < vm.ncpus; i++)
         vcpu_start(&vm.vcpus[i]);
     for (int i = 0; i < vm.ncpus; i++)
         pthread_join(vm.vcpus[i].thread, NULL);
+    gdb_finish(&vm);
     disks_stop();
     evloop_stop();
     console_restore();

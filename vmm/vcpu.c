@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "abi/machine.h"
 #include "memory/pagewalk.h"
+#include "vmm/gdb.h"
 #include "vmm/vm.h"
 
 static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
@@ -198,6 +199,8 @@ static int exit_internal_error(struct vcpu *v)
         [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "unexpected exit reason",
     };
     uint32_t s = v->run->internal.suberror;
+    if (gdb_internal_error(v))     /* int3 of a GDB breakpoint, on PVM hosts */
+        return 0;
     const char *name = s < sizeof sub / sizeof sub[0] && sub[s] ? sub[s] : "unknown";
     vcpu_report(v, "KVM internal error %u (%s)", s, name);
     vm_stop(v->vm, VMM_EXIT_CRASH);
@@ -231,6 +234,7 @@ static const exit_handler exit_handlers[EXIT_REASONS] = {
     [KVM_EXIT_HLT] = exit_hlt,
     [KVM_EXIT_SHUTDOWN] = exit_shutdown,
     [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
+    [KVM_EXIT_DEBUG] = gdb_exit_debug,
     [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
     [KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 };
@@ -302,6 +306,8 @@ static void *vcpu_thread(void *arg)
             pthread_mutex_unlock(&vm->pause_lock);
             continue;
         }
+        if (gdb_vcpu_gate(v))          /* held by the debugger until now */
+            continue;
         uint64_t t0 = now_ns();
         int r = ioctl(v->fd, KVM_RUN, 0);
         uint64_t t1 = now_ns();

@@ -1,0 +1,638 @@
+/* The GDB stub's server: a thread that listens on a TCP port, speaks the remote serial
+ * protocol with one GDB at a time and turns its packets into register, memory and
+ * breakpoint operations on stopped vCPUs (threads are vCPUs: thread id = vCPU + 1).
+ * Stopping and resuming live in gdb_stop.c; the wire format in gdb_packet.c. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "vmm/gdb.h"
+#include "vmm/gdb_monitor.h"
+#include "vmm/gdb_stub.h"
+
+#define EXIT_KILLED 137         /* vmm's status when GDB kills the guest (like SIGKILL) */
+#define USER_TOP 0x800000000000ULL
+
+static char out_frame[2 * GDB_PACKET_MAX + 8];
+static size_t out_len;
+
+static void send_raw(struct gdb_stub *g, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n > 0) {
+        ssize_t w = send(g->fd, s, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;           /* the reader will see the connection close */
+        s += w;
+        n -= w;
+    }
+}
+
+static void reply_bin(struct gdb_stub *g, const void *payload, size_t len)
+{
+    out_len = gdb_frame(payload, len, out_frame, sizeof out_frame);
+    send_raw(g, out_frame, out_len);
+}
+
+static void reply(struct gdb_stub *g, const char *s)
+{
+    reply_bin(g, s, strlen(s));
+}
+
+static void replyf(struct gdb_stub *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void replyf(struct gdb_stub *g, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    reply(g, buf);
+}
+
+/* Text for GDB's console ('O' packets, allowed while GDB waits for a stop or a qRcmd). */
+static void console(struct gdb_stub *g, const char *text)
+{
+    char pkt[1 + 2 * 512];
+    for (size_t off = 0, n = strlen(text); off < n; off += 512) {
+        size_t k = n - off < 512 ? n - off : 512;
+        pkt[0] = 'O';
+        gdb_hex_encode((const uint8_t *)text + off, k, pkt + 1);
+        reply_bin(g, pkt, 1 + 2 * k);
+    }
+}
+
+/* A refusal: on the VMM's stderr, and in GDB where it can show it. */
+static void refuse(struct gdb_stub *g, bool to_console, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "vmm: gdb: %s\n", msg);
+    if (to_console) {
+        strncat(msg, "\n", sizeof msg - strlen(msg) - 1);
+        console(g, msg);
+    }
+    reply(g, "E01");
+}
+
+/* ---- stop replies ---- */
+
+static void set_stop(struct gdb_stub *g, int cpu, enum gdb_event ev, uint64_t addr)
+{
+    const char *why = "";
+    char extra[40] = "";
+    switch (ev) {
+    case EV_SWBREAK: why = "swbreak:;"; break;
+    case EV_HWBREAK: why = "hwbreak:;"; break;
+    case EV_WATCH: snprintf(extra, sizeof extra, "watch:%llx;", (unsigned long long)addr); break;
+    case EV_AWATCH: snprintf(extra, sizeof extra, "awatch:%llx;", (unsigned long long)addr); break;
+    default: break;
+    }
+    snprintf(g->last_stop, sizeof g->last_stop, "T%02xthread:%x;%s%s", ev == EV_NONE ? 2 : 5,
+             cpu + 1, why, extra);
+}
+
+/* Everything is stopped: report the first pending event, or the interrupt (SIGINT). */
+static void report_stop(struct gdb_stub *g)
+{
+    int cpu = gdb_pending_event(g);
+    if (cpu < 0) {
+        set_stop(g, g->gcpu, EV_NONE, 0);
+    } else {
+        struct gdb_cpu *c = &g->cpu[cpu];
+        pthread_mutex_lock(&g->vm->pause_lock);
+        enum gdb_event ev = c->ev;
+        uint64_t addr = c->ev_addr;
+        c->ev = EV_NONE;
+        pthread_mutex_unlock(&g->vm->pause_lock);
+        if (ev == EV_LOST_BP)
+            console(g, "vmm: breakpoints set before paging was on do not translate through "
+                       "the page tables now: they are not planted\n");
+        set_stop(g, cpu, ev, addr);
+        g->gcpu = cpu;
+    }
+    g->running = false;
+    reply(g, g->last_stop);
+}
+
+/* ---- registers ---- */
+
+static int get_state(struct gdb_stub *g, struct gdb_cpu_state *s)
+{
+    int fd = g->vm->vcpus[g->gcpu].fd;
+    memset(s, 0, sizeof *s);
+    if (ioctl(fd, KVM_GET_REGS, &s->regs) < 0 || ioctl(fd, KVM_GET_SREGS, &s->sregs) < 0 ||
+        ioctl(fd, KVM_GET_FPU, &s->fpu) < 0)
+        return -1;
+    return 0;
+}
+
+static int put_state(struct gdb_stub *g, const struct gdb_cpu_state *s)
+{
+    int fd = g->vm->vcpus[g->gcpu].fd;
+    if ((s->dirty_regs && ioctl(fd, KVM_SET_REGS, &s->regs) < 0) ||
+        (s->dirty_sregs && ioctl(fd, KVM_SET_SREGS, &s->sregs) < 0) ||
+        (s->dirty_fpu && ioctl(fd, KVM_SET_FPU, &s->fpu) < 0))
+        return -1;
+    return 0;
+}
+
+static void cmd_read_regs(struct gdb_stub *g)
+{
+    struct gdb_cpu_state s;
+    static char hex[2 * 512];
+    uint8_t val[16];
+    size_t n = 0;
+    if (get_state(g, &s) < 0)
+        return reply(g, "E01");
+    for (int i = 0; i < GDB_NUM_REGS; i++) {
+        int k = gdb_reg_read(&s, i, val);
+        gdb_hex_encode(val, k, hex + n);
+        n += 2 * k;
+    }
+    reply_bin(g, hex, n);
+}
+
+static void cmd_write_regs(struct gdb_stub *g, const char *p, size_t len)
+{
+    struct gdb_cpu_state s;
+    uint8_t buf[512];
+    if (len != 2 * gdb_regs_size() || gdb_hex_decode(p, len, buf, sizeof buf) < 0 ||
+        get_state(g, &s) < 0)
+        return reply(g, "E01");
+    size_t off = 0;
+    for (int i = 0; i < GDB_NUM_REGS; i++) {
+        if (gdb_reg_write(&s, i, buf + off) < 0)
+            return reply(g, "E02");
+        off += gdb_reg_size(i);
+    }
+    reply(g, put_state(g, &s) < 0 ? "E03" : "OK");
+}
+
+/* p N or P N=VALUE */
+static void cmd_reg(struct gdb_stub *g, const char *p, const char *end, bool write)
+{
+    struct gdb_cpu_state s;
+    uint64_t n;
+    uint8_t val[16];
+    char hex[40];
+    if (gdb_parse_hex(&p, end, &n) < 0 || n >= GDB_NUM_REGS || get_state(g, &s) < 0)
+        return reply(g, "E01");
+    int size = gdb_reg_size((int)n);
+    if (!write) {
+        gdb_reg_read(&s, (int)n, val);
+        gdb_hex_encode(val, size, hex);
+        return reply_bin(g, hex, 2 * size);
+    }
+    if (p >= end || *p++ != '=' || gdb_hex_decode(p, end - p, val, sizeof val) != size)
+        return reply(g, "E01");
+    if (gdb_reg_write(&s, (int)n, val) < 0)
+        return reply(g, "E02");
+    reply(g, put_state(g, &s) < 0 ? "E03" : "OK");
+}
+
+/* ---- memory ---- */
+
+static void cmd_read_mem(struct gdb_stub *g, const char *p, const char *end)
+{
+    uint64_t addr, len;
+    struct gdb_view v;
+    struct kvm_sregs s;
+    static uint8_t buf[GDB_PACKET_MAX / 2];
+    static char hex[GDB_PACKET_MAX];
+    if (gdb_parse_addr_len(p, end, &addr, &len, NULL) < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
+        return reply(g, "E01");
+    if (len == 0)
+        return reply(g, "");
+    if (len > sizeof buf)
+        len = sizeof buf;
+    pthread_mutex_lock(&g->break_lock);
+    long n = gdb_mem_read(&v, &g->sw, addr, buf, len);
+    pthread_mutex_unlock(&g->break_lock);
+    if (n < 0)
+        return reply(g, "E14");
+    gdb_hex_encode(buf, n, hex);
+    reply_bin(g, hex, 2 * n);
+}
+
+/* M (hex data) or X (binary data, already unescaped by the framer). */
+static void cmd_write_mem(struct gdb_stub *g, const char *p, const char *end, bool binary)
+{
+    uint64_t addr, len;
+    const char *data;
+    struct gdb_view v;
+    struct kvm_sregs s;
+    static uint8_t buf[GDB_PACKET_MAX];
+    if (gdb_parse_addr_len(p, end, &addr, &len, &data) < 0 || len > sizeof buf ||
+        gdb_view_of(g, g->gcpu, &v, &s) < 0)
+        return reply(g, "E01");
+    if (binary) {
+        if ((uint64_t)(end - data) != len)
+            return reply(g, "E01");
+        memcpy(buf, data, len);
+    } else if (gdb_hex_decode(data, end - data, buf, sizeof buf) != (long)len) {
+        return reply(g, "E01");
+    }
+    pthread_mutex_lock(&g->break_lock);
+    int r = len ? gdb_mem_write(&v, &g->sw, addr, buf, len) : 0;
+    pthread_mutex_unlock(&g->break_lock);
+    reply(g, r < 0 ? "E14" : "OK");
+}
+
+/* ---- breakpoints ---- */
+
+static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool insert)
+{
+    int type;
+    uint64_t addr, kind;
+    struct gdb_view v;
+    struct kvm_sregs s;
+    int r;
+    if (gdb_parse_break(p, end, &type, &addr, &kind) < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
+        return reply(g, "E01");
+    if (insert && g->pvm && (g->phys || addr < USER_TOP))
+        return refuse(g, false, "refusing a %s at 0x%llx: on this host (PVM) guest user mode "
+                      "neither exits on int3 nor on debug registers (docs/debugging.md)",
+                      type == Z_SW ? "breakpoint" : type == Z_HW ? "hardware breakpoint"
+                      : "watchpoint", (unsigned long long)addr);
+    pthread_mutex_lock(&g->break_lock);
+    if (type == Z_SW) {
+        r = insert ? gdb_swbp_insert(&v, &g->sw, addr) : gdb_swbp_remove(v.mem, &g->sw, addr);
+        r = r == 0 ? GDB_HW_OK : GDB_HW_INVALID;
+    } else {
+        r = insert ? gdb_hwbp_insert(&g->hw, type, addr, kind)
+                   : gdb_hwbp_remove(&g->hw, type, addr, kind);
+    }
+    pthread_mutex_unlock(&g->break_lock);
+    if (r == GDB_HW_UNSUPPORTED)
+        return reply(g, "");
+    if (r == GDB_HW_FULL)
+        fprintf(stderr, "vmm: gdb: all %d debug registers are in use\n", GDB_HWBP_SLOTS);
+    reply(g, r == GDB_HW_OK ? "OK" : "E01");
+}
+
+/* ---- resuming ---- */
+
+/* On PVM a vCPU in user mode cannot be single-stepped: refuse rather than run freely. */
+static bool step_refused(struct gdb_stub *g, const enum gdb_action *act)
+{
+    for (int i = 0; g->pvm && i < g->vm->ncpus; i++) {
+        struct kvm_sregs s;
+        if (act[i] == GDB_ACT_STEP && ioctl(g->vm->vcpus[i].fd, KVM_GET_SREGS, &s) == 0 &&
+            (s.cs.selector & 3) == 3) {
+            refuse(g, true, "vCPU %d is in user mode, which cannot be single-stepped on this "
+                   "host (PVM); set a breakpoint in the kernel and continue instead", i);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void resume(struct gdb_stub *g, const enum gdb_action *act)
+{
+    if (step_refused(g, act))
+        return;
+    int pending = gdb_resume(g, act);
+    g->running = true;
+    if (pending >= 0)
+        report_stop(g);
+}
+
+/* c, s, C, S: continue every vCPU, or step the selected one alone. An address (resume
+ * elsewhere) is not supported. */
+static void cmd_old_resume(struct gdb_stub *g, char op, const char *p, const char *end)
+{
+    enum gdb_action act[VMM_MAX_CPUS] = { 0 };
+    uint64_t sig;
+    if ((op == 'C' || op == 'S') && (gdb_parse_hex(&p, end, &sig) < 0 || sig > 0xff))
+        return reply(g, "E01");
+    if (p != end)
+        return reply(g, "E01");
+    for (int i = 0; i < g->vm->ncpus; i++)
+        act[i] = (op == 'c' || op == 'C') ? GDB_ACT_CONTINUE : GDB_ACT_NONE;
+    if (op == 's' || op == 'S')
+        act[g->gcpu] = GDB_ACT_STEP;
+    resume(g, act);
+}
+
+static void cmd_vcont(struct gdb_stub *g, const char *p, const char *end)
+{
+    enum gdb_action act[VMM_MAX_CPUS];
+    if (gdb_parse_vcont(p, end, g->vm->ncpus, act) < 0)
+        return reply(g, "E01");
+    resume(g, act);
+}
+
+/* ---- queries ---- */
+
+static bool starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void cmd_qxfer(struct gdb_stub *g, const char *p, const char *end)
+{
+    const char *obj, *annex;
+    size_t obj_len, annex_len;
+    uint64_t off, len;
+    static char doc[64 * VMM_MAX_CPUS + 64], out[GDB_PACKET_MAX];
+    const char *text;
+    size_t text_len = 0;
+    if (gdb_parse_qxfer(p, end, &obj, &obj_len, &annex, &annex_len, &off, &len) < 0)
+        return reply(g, "E00");
+    if (obj_len == 8 && !memcmp(obj, "features", 8) && annex_len == 10 &&
+        !memcmp(annex, "target.xml", 10)) {
+        text = gdb_target_xml(&text_len);
+    } else if (obj_len == 7 && !memcmp(obj, "threads", 7) && annex_len == 0) {
+        text_len = snprintf(doc, sizeof doc, "<?xml version=\"1.0\"?>\n<threads>\n");
+        for (int i = 0; i < g->vm->ncpus; i++)
+            text_len += snprintf(doc + text_len, sizeof doc - text_len,
+                                 "<thread id=\"%x\" core=\"%d\" name=\"vCPU %d\"/>\n", i + 1, i, i);
+        text_len += snprintf(doc + text_len, sizeof doc - text_len, "</threads>\n");
+        text = doc;
+    } else {
+        return reply(g, "E00");
+    }
+    reply_bin(g, out, gdb_qxfer_reply(text, text_len, off, len, out, sizeof out));
+}
+
+static void cmd_monitor(struct gdb_stub *g, const char *p, const char *end)
+{
+    char cmd[256];
+    static char text[16384];
+    struct kvm_sregs s;
+    struct gdb_view v;
+    long n = gdb_hex_decode(p, end - p, (uint8_t *)cmd, sizeof cmd - 1);
+    if (n < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
+        return reply(g, "E01");
+    cmd[n] = 0;
+    if (memchr(cmd, 0, n))
+        return reply(g, "E01");
+    struct gdb_monitor m = { g->vm, g->gcpu, &s, &g->phys };
+    int r = gdb_monitor_run(&m, cmd, text, sizeof text);
+    console(g, text);
+    reply(g, r < 0 ? "E01" : "OK");
+}
+
+static void cmd_query(struct gdb_stub *g, const char *p, const char *end)
+{
+    if (starts(p, "qSupported")) {
+        replyf(g, "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;QStartNoAckMode+;"
+                  "vContSupported+;swbreak+;hwbreak+", GDB_PACKET_MAX);
+    } else if (starts(p, "qXfer:")) {
+        cmd_qxfer(g, p, end);
+    } else if (starts(p, "qRcmd,")) {
+        cmd_monitor(g, p + 6, end);
+    } else if (!strcmp(p, "qC")) {
+        replyf(g, "QC%x", g->gcpu + 1);
+    } else if (!strcmp(p, "qfThreadInfo")) {
+        char buf[8 * VMM_MAX_CPUS] = "m";
+        for (int i = 0; i < g->vm->ncpus; i++)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%x", i ? "," : "", i + 1);
+        reply(g, buf);
+    } else if (!strcmp(p, "qsThreadInfo")) {
+        reply(g, "l");
+    } else if (starts(p, "qAttached")) {
+        reply(g, "1");               /* quitting GDB detaches: the guest runs on */
+    } else if (starts(p, "qSymbol")) {
+        reply(g, "OK");
+    } else {
+        reply(g, "");
+    }
+}
+
+/* H op TID: op g selects the vCPU for registers and memory; c is accepted (vCont names
+ * its threads itself). */
+static void cmd_thread(struct gdb_stub *g, const char *p, const char *end, bool alive)
+{
+    int tid;
+    if (!alive && (p >= end || (*p != 'g' && *p != 'c')))
+        return reply(g, "E01");
+    char op = alive ? 'T' : *p++;
+    if (gdb_parse_tid(p, end, &tid) < 0 || tid > g->vm->ncpus || (alive && tid <= 0))
+        return reply(g, "E01");
+    if (op == 'g' && tid > 0)
+        g->gcpu = tid - 1;
+    reply(g, "OK");
+}
+
+/* One packet while every vCPU is stopped. Returns false when the session ends. */
+static bool handle(struct gdb_stub *g, const char *p, size_t len)
+{
+    const char *end = p + len;
+    switch (p[0]) {
+    case '?': reply(g, g->last_stop); break;
+    case 'g': cmd_read_regs(g); break;
+    case 'G': cmd_write_regs(g, p + 1, len - 1); break;
+    case 'p': cmd_reg(g, p + 1, end, false); break;
+    case 'P': cmd_reg(g, p + 1, end, true); break;
+    case 'm': cmd_read_mem(g, p + 1, end); break;
+    case 'M': cmd_write_mem(g, p + 1, end, false); break;
+    case 'X': cmd_write_mem(g, p + 1, end, true); break;
+    case 'Z': cmd_break(g, p + 1, end, true); break;
+    case 'z': cmd_break(g, p + 1, end, false); break;
+    case 'c': case 's': case 'C': case 'S': cmd_old_resume(g, p[0], p + 1, end); break;
+    case 'H': cmd_thread(g, p + 1, end, false); break;
+    case 'T': cmd_thread(g, p + 1, end, true); break;
+    case 'q': cmd_query(g, p, end); break;
+    case 'Q':
+        reply(g, strcmp(p, "QStartNoAckMode") ? "" : "OK");
+        g->noack = g->noack || !strcmp(p, "QStartNoAckMode");
+        break;
+    case 'v':
+        if (!strcmp(p, "vCont?"))
+            reply(g, "vCont;c;C;s;S");
+        else if (starts(p, "vCont;"))
+            cmd_vcont(g, p + 5, end);
+        else if (starts(p, "vKill")) {
+            reply(g, "OK");
+            vm_stop(g->vm, EXIT_KILLED);
+            return false;
+        } else
+            reply(g, "");
+        break;
+    case 'D':
+        reply(g, "OK");
+        return false;
+    case 'k':
+        vm_stop(g->vm, EXIT_KILLED);
+        return false;
+    default:
+        reply(g, "");
+    }
+    return true;
+}
+
+/* ---- the connection ---- */
+
+/* Consume received bytes. Returns false when the session ends. */
+static bool receive(struct gdb_stub *g, const uint8_t *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (gdb_rx_byte(&g->rx, buf[i])) {
+        case GDB_RX_PACKET:
+            if (!g->noack)
+                send_raw(g, "+", 1);
+            if (g->running) {
+                fprintf(stderr, "vmm: gdb: packet '%.20s' while running ignored\n", g->rx.buf);
+                break;
+            }
+            if (g->rx.len && !handle(g, g->rx.buf, g->rx.len))
+                return false;
+            break;
+        case GDB_RX_BAD:
+            if (!g->noack)
+                send_raw(g, "-", 1);
+            break;
+        case GDB_RX_NACK:
+            if (!g->noack)
+                send_raw(g, out_frame, out_len);
+            break;
+        case GDB_RX_INTERRUPT:
+            if (g->running) {
+                gdb_stop_all(g);
+                report_stop(g);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+static void drain(int fd)
+{
+    uint64_t v;
+    while (read(fd, &v, sizeof v) > 0)
+        ;
+}
+
+/* The VM has ended while GDB waits for a stop: tell it the exit status. */
+static void send_exit(struct gdb_stub *g)
+{
+    if (g->running)
+        replyf(g, "W%02x", g->vm->exit_status & 0xff);
+}
+
+static void serve(struct gdb_stub *g)
+{
+    gdb_rx_init(&g->rx);
+    g->noack = g->phys = g->running = false;
+    g->gcpu = 0;
+    gdb_stop_all(g);
+    set_stop(g, 0, EV_TRAP, 0);
+    for (;;) {
+        struct pollfd p[2] = { { g->fd, POLLIN, 0 }, { g->event_fd, POLLIN, 0 } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents) {
+            drain(g->event_fd);
+            if (__atomic_load_n(&g->finished, __ATOMIC_ACQUIRE))
+                return send_exit(g);
+            if (g->running) {
+                gdb_stop_all(g);
+                report_stop(g);
+            }
+        }
+        if (p[0].revents) {
+            uint8_t buf[4096];
+            ssize_t n = read(g->fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0 || !receive(g, buf, n))
+                break;
+        }
+    }
+    if (g->running)
+        gdb_stop_all(g);
+    gdb_release_all(g);
+}
+
+static void *server(void *arg)
+{
+    struct gdb_stub *g = arg;
+    while (!__atomic_load_n(&g->finished, __ATOMIC_ACQUIRE)) {
+        struct pollfd p[2] = { { g->listen_fd, POLLIN, 0 }, { g->event_fd, POLLIN, 0 } };
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents)
+            drain(g->event_fd);
+        if (!p[0].revents)
+            continue;
+        g->fd = accept(g->listen_fd, NULL, NULL);
+        if (g->fd < 0)
+            continue;
+        int one = 1;
+        setsockopt(g->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!atomic_load(&g->vm->stopping))
+            serve(g);
+        close(g->fd);
+        g->fd = -1;
+    }
+    return NULL;
+}
+
+void gdb_start(struct vm *vm, int port, bool wait)
+{
+    struct gdb_stub *g = calloc(1, sizeof *g);
+    if (!g)
+        die("out of memory");
+    g->vm = vm;
+    g->fd = -1;
+    g->pvm = strcmp(vm->host_backend, "pvm") == 0;
+    pthread_mutex_init(&g->break_lock, NULL);
+    int caps = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+    if (caps > 0 && (caps & KVM_GUESTDBG_BLOCKIRQ))
+        g->extra_debug_flags = KVM_GUESTDBG_BLOCKIRQ;   /* no interrupt handler per step */
+    for (int i = 0; i < vm->ncpus; i++) {
+        g->cpu[i].stepover = -1;
+        g->cpu[i].hold = wait;
+    }
+    g->state = wait ? GDB_STOPPING : GDB_RUNNING;
+
+    g->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (g->listen_fd < 0 || g->event_fd < 0)
+        die("--gdb: %s", strerror(errno));
+    int one = 1;
+    setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (bind(g->listen_fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(g->listen_fd, 1) < 0)
+        die("--gdb %d: cannot listen on 127.0.0.1:%d: %s", port, port, strerror(errno));
+    fprintf(stderr, "vmm: gdb: listening on 127.0.0.1:%d%s\n", port,
+            wait ? ", the guest waits for GDB to continue" : "");
+    gdb_stub = g;
+    int err = pthread_create(&g->thread, NULL, server, g);
+    if (err)
+        die("--gdb: pthread_create: %s", strerror(err));
+}
+
+void gdb_finish(struct vm *vm)
+{
+    struct gdb_stub *g = gdb_stub;
+    if (!g)
+        return;
+    uint64_t one = 1;
+    __atomic_store_n(&g->finished, true, __ATOMIC_RELEASE);
+    if (write(g->event_fd, &one, sizeof one) < 0)
+        return;
+    pthread_join(g->thread, NULL);
+}

@@ -1,0 +1,72 @@
+/* The GDB stub's state, shared by its two halves: gdb.c (the server thread, the protocol
+ * and its commands) and gdb_stop.c (stopping and resuming vCPUs, debug exits). */
+#ifndef VMM_GDB_STUB_H
+#define VMM_GDB_STUB_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmm/gdb_hwbp.h"
+#include "vmm/gdb_mem.h"
+#include "vmm/gdb_packet.h"
+#include "vmm/gdb_regs.h"
+#include "vmm/vm.h"
+
+/* Why a vCPU stopped (an event waits in gdb_cpu until it is reported). */
+enum gdb_event { EV_NONE, EV_SWBREAK, EV_HWBREAK, EV_WATCH, EV_AWATCH, EV_STEP, EV_TRAP,
+                 EV_LOST_BP };
+
+struct gdb_cpu {
+    /* Under vm->pause_lock: */
+    bool hold;           /* keep this vCPU out of KVM_RUN */
+    bool gated;          /* it is waiting in gdb_vcpu_gate */
+    enum gdb_event ev;
+    uint64_t ev_addr;    /* the watched address (EV_WATCH) or breakpoint address */
+    uint64_t ev_seq;     /* order of events, to report the first one first */
+    /* Set by the server thread while the vCPU is stopped, used by its own thread after: */
+    bool step;           /* GDB asked for one instruction */
+    bool watch_paging;   /* step until paging is on, to plant deferred breakpoints */
+    int stepover;        /* the hardware breakpoint slot being stepped over, or -1 */
+};
+
+enum gdb_run_state { GDB_RUNNING, GDB_STOPPING, GDB_STOPPED };
+
+struct gdb_stub {
+    struct vm *vm;
+    bool pvm;                        /* this host's debug behaviour (PLATFORM.md) */
+    uint32_t extra_debug_flags;      /* KVM_GUESTDBG_BLOCKIRQ where KVM has it */
+    int listen_fd, fd, event_fd;
+    pthread_t thread;
+    /* Under vm->pause_lock: */
+    enum gdb_run_state state;
+    bool connected;
+    bool finished;                   /* set once by gdb_finish (atomic access) */
+    uint64_t seq;
+    struct gdb_cpu cpu[VMM_MAX_CPUS];
+    /* Breakpoints: changed by the server thread while every vCPU is stopped, and by a
+     * vCPU thread planting deferred ones, both under break_lock. */
+    pthread_mutex_t break_lock;
+    struct gdb_swbps sw;
+    struct gdb_hwbps hw;
+    /* Server thread only: */
+    int gcpu;                        /* Hg: the vCPU registers and memory refer to */
+    bool phys, noack, running;
+    char last_stop[64];              /* the reply to '?' */
+    struct gdb_rx rx;
+};
+
+extern struct gdb_stub *gdb_stub;
+
+/* gdb_stop.c, for the server thread. */
+/* Stop every vCPU and wait until all are parked; state becomes GDB_STOPPED. */
+void gdb_stop_all(struct gdb_stub *g);
+/* Resume with act[i] per vCPU after loading every vCPU's debug registers. Returns the
+ * vCPU with a pending event to report at once (nothing resumed), or -1 (running). */
+int gdb_resume(struct gdb_stub *g, const enum gdb_action *act);
+/* The first pending event's vCPU, or -1. Its event stays until the caller clears it. */
+int gdb_pending_event(struct gdb_stub *g);
+/* Forget breakpoints and debug state, release every vCPU (detach or disconnect). */
+void gdb_release_all(struct gdb_stub *g);
+/* A vCPU's address view (its page tables, or physical) for the server thread. */
+int gdb_view_of(struct gdb_stub *g, int cpu, struct gdb_view *v, struct kvm_sregs *sregs);
+
+#endif
