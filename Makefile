@@ -10,7 +10,7 @@ CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP \
 LDLIBS  := -lfdt -lpthread
 
 .PHONY: all run test test-unit test-integration test-nested clean setup
-.SECONDARY:
+.PRECIOUS: $(BUILD)/obj/%.o
 all:
 
 include memory/build.mk
