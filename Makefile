@@ -30,7 +30,7 @@ $(BUILD)/obj/%.o: %.c
 setup:
 	@sh .ci/packages.sh
 
-run: all
+run: setup all
 	$(BUILD)/vmm
 
 clean:
