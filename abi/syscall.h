@@ -23,19 +23,48 @@
 #define SYS_yield      9   /* give up the CPU */
 #define SYS_uptime     10  /* milliseconds since boot (timer-tick resolution) */
 #define SYS_poweroff   11  /* poweroff(status): pid 1 only */
-#define SYS_kill       12  /* kill(pid): the process dies with 128 + SIGKILL */
+#define SYS_kill       12  /* kill(pid, sig): sig 0 probes; pid < 0 signals group -pid */
+
+/* 13-39: processes, memory, file descriptors and pipes (docs/processes.md). */
+#define SYS_pipe       13  /* pipe(int fd[2]): fd[0] reads, fd[1] writes */
+#define SYS_dup        14  /* dup(fd): lowest free fd sharing fd's open file */
+#define SYS_dup2       15  /* dup2(fd, newfd): newfd closed first, then shares fd's file */
+#define SYS_close      16  /* close(fd) */
+#define SYS_waitpid    17  /* waitpid(pid or -1, int *status, options): WNOHANG -> 0 */
+#define SYS_sleep      18  /* sleep(ms): at least ms milliseconds; EINTR if killed */
+#define SYS_sbrk       19  /* sbrk(increment): the old break; shrinking frees the pages */
+#define SYS_mmap       20  /* mmap(addr hint, len, prot, flags): anonymous memory only */
+#define SYS_munmap     21  /* munmap(addr, len) */
+#define SYS_setpgid    22  /* setpgid(pid or 0, pgid or 0): returns the new group */
+#define SYS_setfg      23  /* setfg(pgid): the console's foreground group gets Ctrl-C */
+#define SYS_tsc_khz    24  /* the TSC frequency in kHz (for rdtsc-timed measurements) */
+#define SYS_getpgid    25  /* getpgid(pid or 0) */
+
+/* waitpid options; mmap prot and flags (W and X together are refused: W^X). */
+#define WNOHANG        1
+#define PROT_READ      1
+#define PROT_WRITE     2
+#define PROT_EXEC      4
+#define MAP_PRIVATE    0x02
+#define MAP_FIXED      0x10
+#define MAP_ANONYMOUS  0x20
 
 /* Blocks of numbers by subsystem, so that each grows without renumbering another:
  * 13-39 processes, memory, file descriptors and pipes; 40-49 scheduling;
  * 50-79 files and directories; 80-95 everything else. Unused numbers answer ENOSYS. */
 #define NSYSCALL       96
 
-/* Signal-like codes in a wait status of 128 + code (no signal delivery yet). */
+/* Signal codes: kill() sends them, a wait status of 128 + code reports a death by one.
+ * Every signal's action is its default one: the process terminates. */
+#define SIGINT_CODE    2
 #define SIGILL_CODE    4
 #define SIGTRAP_CODE   5
 #define SIGFPE_CODE    8
 #define SIGKILL_CODE   9
 #define SIGSEGV_CODE   11
+#define SIGPIPE_CODE   13     /* a write to a pipe nobody can read: EPIPE, then this */
+#define SIGTERM_CODE   15
+#define NSIG_CODE      32     /* kill accepts 0 .. NSIG_CODE-1 */
 
 /* Error numbers (the Linux values, so that they read familiar in traces). */
 #define EPERM          1
@@ -51,6 +80,9 @@
 #define ENOMEM         12
 #define EFAULT         14
 #define EINVAL         22
+#define ENFILE         23
+#define EMFILE         24
+#define EPIPE          32
 #define ENAMETOOLONG   36
 #define ENOSYS         38
 

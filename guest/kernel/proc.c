@@ -227,15 +227,16 @@ int proc_wait(uint64_t status_uva)
     }
 }
 
-int proc_kill(int pid)
+int proc_kill(int pid, int sig)
 {
+    if (sig < 0 || sig >= NSIG_CODE) return -EINVAL;
     if (pid == 1) return -EPERM;
     acquire(&ptable_lock, mycpuid());
     for (struct proc *p = procs; p < procs + NPROC; p++)
         if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE &&
             p->state != EMBRYO) {
-            p->killed = SIGKILL_CODE;
-            if (p->state == SLEEPING) {
+            if (sig && !p->killed) p->killed = sig;
+            if (sig && p->state == SLEEPING) {
                 p->state = RUNNABLE;
                 sched_enqueue(p);
             }

@@ -69,7 +69,7 @@ void wakeup_locked(void *chan);                /* with ptable_lock held */
 int proc_fork(void);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(uint64_t status_uva);
-int proc_kill(int pid);
+int proc_kill(int pid, int sig);
 void proc_fault(struct trapframe *tf);         /* user_fault_hook */
 void proc_tick(struct trapframe *tf);          /* tick_hook */
 

@@ -19,7 +19,7 @@ static long sys_exit(struct trapframe *tf)
 static long sys_fork(struct trapframe *tf) { return proc_fork(); }
 static long sys_wait(struct trapframe *tf) { return proc_wait(ARG0); }
 static long sys_getpid(struct trapframe *tf) { return myproc()->pid; }
-static long sys_kill(struct trapframe *tf) { return proc_kill((int)ARG0); }
+static long sys_kill(struct trapframe *tf) { return proc_kill((int)ARG0, (int)ARG1); }
 static long sys_exec(struct trapframe *tf) { return exec(ARG0, ARG1); }
 
 static long sys_getppid(struct trapframe *tf)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include "abi/syscall.h"
 
@@ -181,11 +182,11 @@ static int preemption_and_kill(void)
             ;
     CHECK(pid > 0);
     yield();
-    CHECK(kill(pid) == 0);
+    CHECK(kill(pid, SIGKILL) == 0);
     int status;
     CHECK(wait(&status) == pid && status == 128 + SIGKILL_CODE);
-    CHECK(kill(pid) == -1 && errno == ESRCH);
-    CHECK(kill(1) == -1 && errno == EPERM);
+    CHECK(kill(pid, SIGKILL) == -1 && errno == ESRCH);
+    CHECK(kill(1, SIGKILL) == -1 && errno == EPERM);
     return 1;
 }
 
