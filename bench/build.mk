@@ -1,0 +1,33 @@
+# bench/: `make bench` measures VM-exit costs (and, later, the guest OS) against the raw floor
+# and QEMU; bench/run.py runs everything and writes bench/results/. QUICK=1 for a short run.
+BENCH_GUEST_SRCS := $(wildcard bench/guest/*.c bench/guest/*.S)
+BENCH_GUEST_OBJS := $(patsubst bench/guest/%,$(BUILD)/bench/guest/%.o,$(BENCH_GUEST_SRCS))
+BENCH_GUEST      := $(BUILD)/bench/bench-guest.elf
+# The freestanding guest is linked at 1 MiB and identity mapped, so it needs no
+# -mcmodel=kernel; everything else matches the bundled kernel's flags.
+BENCH_GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mno-sse \
+    -mno-mmx -mno-80387 -fno-stack-protector -fno-asynchronous-unwind-tables -nostdlib \
+    -fno-builtin -O2 -g -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
+BENCH_GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,bench/guest/guest.ld \
+    -Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack
+
+.PHONY: bench bench-guest bench-tools
+bench-guest: $(BENCH_GUEST)
+# bench/floor.c's rules live in tests/nested/build.mk (the nested bed uses it too); these
+# name the same output, so either file's rule builds it.
+bench-tools: $(BENCH_GUEST) $(BUILD)/bench/floor $(BUILD)/vmm
+
+$(BUILD)/bench/guest/%.c.o: bench/guest/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_GUEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bench/guest/%.S.o: bench/guest/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_GUEST_CFLAGS) -c -o $@ $<
+
+$(BENCH_GUEST): $(BENCH_GUEST_OBJS) bench/guest/guest.ld
+	$(CC) $(BENCH_GUEST_LDFLAGS) -o $@ $(BENCH_GUEST_OBJS)
+
+# QUICK=1: short runs, 3 rounds (under two minutes); otherwise ~1 s runs, 10 rounds.
+bench: bench-tools
+	$(PYTHON) bench/run.py --build $(BUILD) $(if $(QUICK),--quick)
