@@ -40,6 +40,15 @@
 #define SYS_tsc_khz    24  /* the TSC frequency in kHz (for rdtsc-timed measurements) */
 #define SYS_getpgid    25  /* getpgid(pid or 0) */
 
+/* 40-49: scheduling (docs/scheduling.md; structures and policy numbers in abi/sched.h). */
+#define SYS_setsched   40  /* setsched(policy or -1, quantum ms or 0, flags or -1) */
+#define SYS_getsched   41  /* getsched(struct schedparams *) */
+#define SYS_settickets 42  /* settickets(pid or 0, tickets 1-10000): lottery and stride */
+#define SYS_setlevel   43  /* setlevel(pid or 0, MLFQ level 0 = top) */
+#define SYS_getprocinfo 44 /* getprocinfo(struct procinfo *, n, which): entries filled */
+#define SYS_schedtrace 45  /* schedtrace(op, int *pids, n): the pid of every slice */
+#define SYS_cputime    46  /* cputime(): the caller's CPU time in microseconds */
+
 /* waitpid options; mmap prot and flags (W and X together are refused: W^X). */
 #define WNOHANG        1
 #define PROT_READ      1
