@@ -14,6 +14,21 @@
 #define MAX_DEPTH      8
 #define MAX_DEVS       32
 #define MAX_ARGS       32
+#define NAME_SLOTS     64               /* a power of two */
+
+/* Property names the kernel reads. dtc and libfdt store each name once in the strings
+ * block, so after the first comparison the kind is found by the name's offset in a small
+ * open-addressed table (when it is full, names are just compared again). */
+enum kind { K_OTHER, K_ACELLS, K_SCELLS, K_COMPAT, K_REG, K_INTR, K_DTYPE, K_BOOTARGS,
+            K_GATE, K_HOST, K_TICK, K_COMMAND, NKINDS };
+static const char *const kind_names[NKINDS] = {
+    [K_ACELLS] = "#address-cells", [K_SCELLS] = "#size-cells", [K_COMPAT] = "compatible",
+    [K_REG] = "reg", [K_INTR] = "interrupts", [K_DTYPE] = "device_type",
+    [K_BOOTARGS] = "bootargs", [K_GATE] = "minivmm,syscall-gate", [K_HOST] = "minivmm,host",
+    [K_TICK] = "minivmm,tick", [K_COMMAND] = "minivmm,command",
+};
+static uint32_t name_off[NAME_SLOTS];     /* offset + 1; 0 = empty */
+static uint8_t name_kind[NAME_SLOTS];
 
 /* A node being walked: what its END_NODE needs, and the cells its children use. */
 struct node {
@@ -23,11 +38,13 @@ struct node {
     const uint8_t *reg, *intr;
     uint32_t reg_len, intr_len;
     uint32_t acells, scells;            /* #address-cells/#size-cells for the children */
+    bool chosen;
 };
 
 static struct fdt_dev devs[MAX_DEVS];
 static const char *dev_compat[MAX_DEVS];
 static uint32_t dev_compat_len[MAX_DEVS];
+static bool dev_compat_single[MAX_DEVS];   /* the list holds one string */
 static int ndevs;
 static const char *cmd_argv[MAX_ARGS + 1];
 struct fdt_cpus fdt_cpus;
@@ -54,22 +71,31 @@ static const char *str_prop(const uint8_t *p, uint32_t len)
     return len > 0 && p[len - 1] == 0 ? (const char *)p : NULL;
 }
 
-/* Length of the NUL-terminated string at p within [p, end), or -1 if it runs over. */
-static int64_t bounded_strlen(const uint8_t *p, const uint8_t *end)
+/* The node name at p (4-byte aligned, NUL-padded to 4 bytes): the token after it, or NULL
+ * if the name runs past end. Four bytes per step: each kernel instruction is costly. */
+static const uint8_t *skip_name(const uint8_t *p, const uint8_t *end)
 {
-    for (const uint8_t *q = p; q < end; q++)
-        if (*q == 0)
-            return q - p;
-    return -1;
+    for (; end - p >= 4; p += 4) {
+        uint32_t w;
+        __builtin_memcpy(&w, p, 4);
+        if ((w - 0x01010101u) & ~w & 0x80808080u)   /* some byte of w is zero */
+            return p + 4;
+    }
+    return NULL;
 }
 
+/* True if the NUL-separated list [list, list + len) (NUL-terminated) holds s. */
 static bool list_has(const char *list, uint32_t len, const char *s)
 {
-    for (uint32_t off = 0; off < len;) {
-        const char *e = list + off;
-        if (strcmp(e, s) == 0)
+    const char *end = list + len;
+    while (list < end) {
+        const char *q = s;
+        while (*list && *list == *q)
+            list++, q++;
+        if (*list == *q)
             return true;
-        off += strlen(e) + 1;
+        while (*list++)
+            ;
     }
     return false;
 }
@@ -79,21 +105,41 @@ bool fdt_has_magic(const void *blob, uint64_t len)
     return len >= 40 && be32(blob) == FDT_MAGIC;
 }
 
+/* The kind of the property named at strs + off. */
+static enum kind prop_kind(const char *strs, uint32_t off)
+{
+    uint32_t slot = off & (NAME_SLOTS - 1);
+    for (int probe = 0; probe < NAME_SLOTS && name_off[slot] != 0; probe++) {
+        if (name_off[slot] == off + 1)
+            return name_kind[slot];
+        slot = (slot + 1) & (NAME_SLOTS - 1);
+    }
+    enum kind k = K_OTHER;
+    for (int i = 1; i < NKINDS && k == K_OTHER; i++)
+        if (kind_names[i][0] == strs[off] && strcmp(strs + off, kind_names[i]) == 0)
+            k = i;
+    if (name_off[slot] == 0) {
+        name_off[slot] = off + 1;
+        name_kind[slot] = k;
+    }
+    return k;
+}
+
 /* /chosen properties go straight into bootinfo. */
-static void chosen_prop(const char *name, const uint8_t *v, uint32_t len)
+static void chosen_prop(enum kind k, const uint8_t *v, uint32_t len)
 {
     const char *s = str_prop(v, len);
     if (!s)
         return;
-    if (strcmp(name, "bootargs") == 0)
+    if (k == K_BOOTARGS)
         bootinfo.cmdline = s;
-    else if (strcmp(name, "minivmm,syscall-gate") == 0)
+    else if (k == K_GATE)
         bootinfo.syscall_gate = s;
-    else if (strcmp(name, "minivmm,host") == 0)
+    else if (k == K_HOST)
         bootinfo.host = s;
-    else if (strcmp(name, "minivmm,tick") == 0)
+    else if (k == K_TICK)
         bootinfo.tick = s;
-    else if (strcmp(name, "minivmm,command") == 0) {
+    else if (k == K_COMMAND) {
         int n = 0;
         for (uint32_t off = 0; off < len && n < MAX_ARGS; n++) {
             cmd_argv[n] = s + off;
@@ -123,6 +169,7 @@ static void node_done(const struct node *n, const struct node *parent, int depth
     struct fdt_dev *d = &devs[ndevs];
     dev_compat[ndevs] = n->compat;
     dev_compat_len[ndevs] = n->compat_len;
+    dev_compat_single[ndevs] = strlen(n->compat) + 1 == n->compat_len;
     d->name = n->name;
     d->irq = -1;
     if (reg_ok) {
@@ -138,31 +185,39 @@ static void node_done(const struct node *n, const struct node *parent, int depth
     ndevs++;
 }
 
-/* One property of node n (at depth). Returns false to reject the tree. */
-static void node_prop(struct node *n, int depth, const char *name, const uint8_t *v,
-                      uint32_t len)
+/* One property of node n (at depth). */
+static void node_prop(struct node *n, int depth, enum kind k, const uint8_t *v, uint32_t len)
 {
-    if (depth == 1 && strcmp(n->name, "chosen") == 0) {
-        chosen_prop(name, v, len);
-        return;
-    }
-    if (name[0] == '#') {
-        if (strcmp(name, "#address-cells") == 0 && len == 4)
+    switch (k) {
+    case K_ACELLS:
+        if (len == 4)
             n->acells = be32(v);
-        else if (strcmp(name, "#size-cells") == 0 && len == 4)
+        break;
+    case K_SCELLS:
+        if (len == 4)
             n->scells = be32(v);
-    } else if (strcmp(name, "compatible") == 0 && str_prop(v, len)) {
-        n->compat = (const char *)v, n->compat_len = len;
-    } else if (strcmp(name, "reg") == 0) {
+        break;
+    case K_COMPAT:
+        if (str_prop(v, len))
+            n->compat = (const char *)v, n->compat_len = len;
+        break;
+    case K_REG:
         n->reg = v, n->reg_len = len;
-    } else if (strcmp(name, "interrupts") == 0) {
+        break;
+    case K_INTR:
         n->intr = v, n->intr_len = len;
-    } else if (strcmp(name, "device_type") == 0) {
+        break;
+    case K_DTYPE:
         n->device_type = str_prop(v, len);
+        break;
+    default:
+        if (depth == 1 && n->chosen)
+            chosen_prop(k, v, len);
     }
 }
 
-/* Walks the structure block [p, end) with the strings block [strs, strs + slen). */
+/* Walks the structure block [p, end) with the strings block [strs, strs + slen), whose
+ * last byte the caller checked is NUL (so every name in it is terminated). */
 static bool walk(const uint8_t *p, const uint8_t *end, const char *strs, uint32_t slen)
 {
     struct node stack[MAX_DEPTH + 1];
@@ -171,20 +226,20 @@ static bool walk(const uint8_t *p, const uint8_t *end, const char *strs, uint32_
         uint32_t tok = be32(p);
         p += 4;
         if (tok == FDT_BEGIN_NODE) {
-            int64_t l = bounded_strlen(p, end);
-            if (l < 0 || ++depth > MAX_DEPTH)
+            const uint8_t *next = skip_name(p, end);
+            if (!next || ++depth > MAX_DEPTH)
                 return false;
-            stack[depth] = (struct node){ .name = (const char *)p, .acells = 2, .scells = 1 };
-            p += (l + 4) & ~3;
+            stack[depth] = (struct node){ .name = (const char *)p, .acells = 2, .scells = 1,
+                .chosen = depth == 1 && next - p == 8 && __builtin_memcmp(p, "chosen", 7) == 0 };
+            p = next;
         } else if (tok == FDT_PROP) {
             if (depth < 0 || end - p < 8)
                 return false;
             uint32_t len = be32(p), off = be32(p + 4);
             p += 8;
-            if (len > (uint64_t)(end - p) || off >= slen ||
-                bounded_strlen((const uint8_t *)strs + off, (const uint8_t *)strs + slen) < 0)
+            if (len > (uint64_t)(end - p) || off >= slen)
                 return false;
-            node_prop(&stack[depth], depth, strs + off, p, len);
+            node_prop(&stack[depth], depth, prop_kind(strs, off), p, len);
             p += (len + 3) & ~3u;
         } else if (tok == FDT_END_NODE) {
             if (depth < 0)
@@ -210,9 +265,12 @@ uint64_t fdt_parse(const void *blob, uint64_t len)
     uint32_t version = be32(b + 20), size_strings = be32(b + 32), size_struct = be32(b + 36);
     if (total > len || total < 40 || version < 17 ||
         off_struct > total || size_struct > total - off_struct ||
-        off_strings > total || size_strings > total - off_strings)
+        off_strings > total || size_strings > total - off_strings ||
+        size_strings == 0 || b[off_strings + size_strings - 1] != 0 ||
+        (off_struct & 3) || ((uintptr_t)b & 3))
         return 0;
     ndevs = 0;
+    memset(name_off, 0, sizeof name_off);
     fdt_cpus.n = 0;
     bootinfo.ram_size = 0;
     if (!walk(b + off_struct, b + off_struct + size_struct, (const char *)b + off_strings,
@@ -227,10 +285,15 @@ uint64_t fdt_parse(const void *blob, uint64_t len)
     return total;
 }
 
+/* Most nodes have one compatible string: a length check rejects most of them at once. */
 bool fdt_find(const char *compat, int idx, struct fdt_dev *out)
 {
+    uint32_t len = strlen(compat) + 1;
     for (int i = 0; i < ndevs; i++) {
-        if (list_has(dev_compat[i], dev_compat_len[i], compat) && idx-- == 0) {
+        bool match = dev_compat_single[i]
+            ? dev_compat_len[i] == len && memcmp(dev_compat[i], compat, len) == 0
+            : list_has(dev_compat[i], dev_compat_len[i], compat);
+        if (match && idx-- == 0) {
             *out = devs[i];
             return true;
         }

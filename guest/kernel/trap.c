@@ -4,14 +4,11 @@
 #include "guest/kernel/platform.h"
 #include "guest/kernel/x86.h"
 
-struct gate {
-    uint16_t off_lo, sel;
-    uint8_t ist, type;
-    uint16_t off_mid;
-    uint32_t off_hi, reserved;
-} __attribute__((packed));
-
-static struct gate idt[256] __attribute__((aligned(16)));
+/* 16-byte gates, as two quadwords: idt[2v] holds offset 15:0, selector, IST, type and
+ * offset 31:16; idt[2v + 1] offset 63:32. */
+static uint64_t idt[512] __attribute__((aligned(16)));
+#define GATE_IST1     (1ULL << 32)
+#define GATE_DPL3     (0x60ULL << 40)
 static trap_handler handlers[256];
 void (*user_fault_hook)(struct trapframe *tf);
 extern char vectors[];
@@ -25,19 +22,22 @@ static const char *const names[32] = {
 };
 
 /* Interrupt gates (IF cleared on entry) to the 16-byte stubs; #DF, NMI and #MC use
- * IST1; #BP is reachable from user mode (int3). */
+ * IST1; #BP is reachable from user mode (int3). vectors.S aligns the 4 KiB of stubs to
+ * 4 KiB, so only the low 16 address bits differ between gates: each gate is its
+ * predecessor plus 16, two stores per vector. */
 void idt_init(void)
 {
     uint64_t a = (uint64_t)vectors;
-    for (int v = 0; v < 256; v++, a += 16) {
-        idt[v].off_lo = a;
-        idt[v].sel = SEG_KCODE;
-        idt[v].type = 0x8e;
-        idt[v].off_mid = a >> 16;
-        idt[v].off_hi = a >> 32;
+    uint64_t lo = (a & 0xffff) | ((uint64_t)SEG_KCODE << 16) | (0x8eULL << 40) |
+                  ((a >> 16 & 0xffff) << 48);
+    for (int v = 0; v < 256; v++, lo += 16) {
+        idt[2 * v] = lo;
+        idt[2 * v + 1] = a >> 32;
     }
-    idt[2].ist = idt[8].ist = idt[18].ist = 1;
-    idt[3].type = 0xee;
+    idt[2 * 2] |= GATE_IST1;
+    idt[2 * 8] |= GATE_IST1;
+    idt[2 * 18] |= GATE_IST1;
+    idt[2 * 3] |= GATE_DPL3;
 }
 
 void idt_load(void)

@@ -8,7 +8,7 @@
 #define TF_CS (18 * 8)
 
     .text
-    .p2align 4
+    .p2align 12                 /* idt_init relies on it: see trap.c */
     .globl vectors
 vectors:
     .set v, 0

@@ -44,10 +44,10 @@ void vm_init(uint64_t ram_end)
             pdpt_direct[g] = pa | leaf;
             pa += GIB;
         } else {
-            uint64_t *pd = direct_pd(g);
-            for (uint64_t e = (g + 1) * GIB < ram_end ? (g + 1) * GIB : ram_end; pa < e;
-                 pa += MIB2)
-                pd[(pa >> 21) & 511] = pa | leaf;
+            uint64_t *pde = direct_pd(g) + ((pa >> 21) & 511);
+            uint64_t e = (g + 1) * GIB < ram_end ? (g + 1) * GIB : ram_end;
+            for (uint64_t v = pa | leaf; pa < e; pa += MIB2, v += MIB2)
+                *pde++ = v;
         }
     }
     for (uint64_t pa = 0; pa < KV2P(_end); pa += MIB2)
