@@ -254,6 +254,37 @@ static void cmd_write_mem(struct gdb_stub *g, const char *p, const char *end, bo
 
 /* ---- breakpoints ---- */
 
+/* Could guest user mode run or touch addr? Physical addresses may be anyone's. With
+ * paging on, the lower half is user space (the kernel lives in the upper half; it maps
+ * low memory only while it boots) and so is any page with the U bit. */
+static bool user_address(const struct gdb_view *v, uint64_t addr)
+{
+    struct walk_result w;
+    if (v->phys)
+        return true;
+    if (!(v->walk.cr0 & (1ULL << 31)))
+        return false;
+    if (addr < USER_TOP)
+        return true;
+    return gva_walk(v->mem, &v->walk, addr, &w) == WALK_OK && w.user;
+}
+
+/* On PVM the kernel's instructions are emulated and debug registers never see their data
+ * accesses: a write watchpoint becomes a comparison after every kernel instruction (the
+ * vCPUs single-step while it exists). Remember where the bytes are and their value. */
+static int emulate_watch(struct gdb_stub *g, const struct gdb_view *v, int slot)
+{
+    struct gdb_hwbp *s = &g->hw.slot[slot];
+    uint64_t span;
+    if (gdb_translate(v, s->addr, &s->gpa, &span) < 0 || span < s->len ||
+        gpa_read(v->mem, s->gpa, s->old, s->len) < 0) {
+        s->used = false;
+        return GDB_HW_INVALID;
+    }
+    s->emulated = true;
+    return GDB_HW_OK;
+}
+
 static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool insert)
 {
     int type;
@@ -263,11 +294,15 @@ static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool i
     int r;
     if (gdb_parse_break(p, end, &type, &addr, &kind) < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
         return reply(g, "E01");
-    if (insert && g->pvm && (g->phys || addr < USER_TOP))
+    if (insert && g->pvm && user_address(&v, addr))
         return refuse(g, false, "refusing a %s at 0x%llx: on this host (PVM) guest user mode "
                       "neither exits on int3 nor on debug registers (docs/debugging.md)",
                       type == Z_SW ? "breakpoint" : type == Z_HW ? "hardware breakpoint"
                       : "watchpoint", (unsigned long long)addr);
+    if (insert && g->pvm && type == Z_ACCESS)
+        return refuse(g, false, "refusing an access watchpoint at 0x%llx: on this host (PVM) "
+                      "debug registers do not see the kernel's (emulated) accesses, and reads "
+                      "cannot be emulated; use watch (writes)", (unsigned long long)addr);
     pthread_mutex_lock(&g->break_lock);
     if (type == Z_SW) {
         r = insert ? gdb_swbp_insert(&v, &g->sw, addr) : gdb_swbp_remove(v.mem, &g->sw, addr);
@@ -275,6 +310,8 @@ static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool i
     } else {
         r = insert ? gdb_hwbp_insert(&g->hw, type, addr, kind)
                    : gdb_hwbp_remove(&g->hw, type, addr, kind);
+        if (r == GDB_HW_OK && insert && g->pvm && type == Z_WRITE)
+            r = emulate_watch(g, &v, gdb_hwbp_find(&g->hw, type, addr, kind));
     }
     pthread_mutex_unlock(&g->break_lock);
     if (r == GDB_HW_UNSUPPORTED)

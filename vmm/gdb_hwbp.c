@@ -26,7 +26,7 @@ int gdb_hwbp_insert(struct gdb_hwbps *h, enum gdb_ztype type, uint64_t addr, uin
             return GDB_HW_OK;
     for (int i = 0; i < GDB_HWBP_SLOTS; i++)
         if (!h->slot[i].used) {
-            h->slot[i] = (struct gdb_hwbp){ true, type, addr, len };
+            h->slot[i] = (struct gdb_hwbp){ .used = true, .type = type, .addr = addr, .len = len };
             return GDB_HW_OK;
         }
     return GDB_HW_FULL;
@@ -44,10 +44,28 @@ int gdb_hwbp_remove(struct gdb_hwbps *h, enum gdb_ztype type, uint64_t addr, uin
     return -1;
 }
 
+int gdb_hwbp_find(const struct gdb_hwbps *h, enum gdb_ztype type, uint64_t addr, uint64_t len)
+{
+    if (type == Z_HW)
+        len = 1;
+    for (int i = 0; i < GDB_HWBP_SLOTS; i++)
+        if (same(&h->slot[i], type, addr, len))
+            return i;
+    return -1;
+}
+
 bool gdb_hwbp_any(const struct gdb_hwbps *h)
 {
     for (int i = 0; i < GDB_HWBP_SLOTS; i++)
         if (h->slot[i].used)
+            return true;
+    return false;
+}
+
+bool gdb_hwbp_any_emulated(const struct gdb_hwbps *h)
+{
+    for (int i = 0; i < GDB_HWBP_SLOTS; i++)
+        if (h->slot[i].used && h->slot[i].emulated)
             return true;
     return false;
 }
@@ -57,7 +75,7 @@ uint64_t gdb_hwbp_dr7(const struct gdb_hwbps *h, int skip)
     uint64_t dr7 = 0;
     for (int i = 0; i < GDB_HWBP_SLOTS; i++) {
         const struct gdb_hwbp *s = &h->slot[i];
-        if (!s->used || i == skip)
+        if (!s->used || s->emulated || i == skip)
             continue;
         uint64_t rw = s->type == Z_HW ? 0 : s->type == Z_WRITE ? 1 : 3;
         uint64_t ln = s->len == 1 ? 0 : s->len == 2 ? 1 : s->len == 8 ? 2 : 3;
@@ -72,7 +90,7 @@ uint64_t gdb_hwbp_dr7(const struct gdb_hwbps *h, int skip)
 int gdb_hwbp_hit(const struct gdb_hwbps *h, uint64_t dr6)
 {
     for (int i = 0; i < GDB_HWBP_SLOTS; i++)
-        if (h->slot[i].used && (dr6 & (1ULL << i)))
+        if (h->slot[i].used && !h->slot[i].emulated && (dr6 & (1ULL << i)))
             return i;
     return -1;
 }

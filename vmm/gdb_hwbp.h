@@ -15,6 +15,11 @@ struct gdb_hwbp {
     enum gdb_ztype type;
     uint64_t addr;
     uint64_t len;        /* 1 for Z1; 1, 2, 4 or 8 for watchpoints */
+    /* A write watchpoint emulated by single-stepping (where debug registers do not see
+     * the accesses of emulated instructions): the watched bytes and their last value. */
+    bool emulated;
+    uint64_t gpa;
+    uint8_t old[8];
 };
 
 struct gdb_hwbps {
@@ -28,8 +33,12 @@ int gdb_hwbp_insert(struct gdb_hwbps *h, enum gdb_ztype type, uint64_t addr, uin
 /* 0, or -1 if there is no such breakpoint. */
 int gdb_hwbp_remove(struct gdb_hwbps *h, enum gdb_ztype type, uint64_t addr, uint64_t len);
 bool gdb_hwbp_any(const struct gdb_hwbps *h);
+/* The slot holding (type, addr, len), or -1. */
+int gdb_hwbp_find(const struct gdb_hwbps *h, enum gdb_ztype type, uint64_t addr, uint64_t len);
 
-/* DR7 for the slots in use, leaving out slot `skip` (-1: none). */
+/* Is any write watchpoint emulated by stepping? */
+bool gdb_hwbp_any_emulated(const struct gdb_hwbps *h);
+/* DR7 for the debug-register slots in use, leaving out slot `skip` (-1: none). */
 uint64_t gdb_hwbp_dr7(const struct gdb_hwbps *h, int skip);
 /* The lowest used slot whose B bit is set in dr6, or -1. */
 int gdb_hwbp_hit(const struct gdb_hwbps *h, uint64_t dr6);

@@ -93,7 +93,7 @@ static int set_debug(struct gdb_stub *g, int i, uint32_t inject)
     memset(&dbg, 0, sizeof dbg);
     pthread_mutex_lock(&g->break_lock);
     bool sw = gdb_swbp_any(&g->sw, true), hw = gdb_hwbp_any(&g->hw);
-    bool step = c->step || c->watch_paging || c->stepover >= 0;
+    bool step = c->step || c->watch_paging || c->stepover >= 0 || gdb_hwbp_any_emulated(&g->hw);
     if (sw || hw || step || inject) {
         dbg.control = KVM_GUESTDBG_ENABLE | inject;
         if (sw)
@@ -105,7 +105,9 @@ static int set_debug(struct gdb_stub *g, int i, uint32_t inject)
             dbg.arch.debugreg[7] = gdb_hwbp_dr7(&g->hw, c->stepover);
         }
         if (step)
-            dbg.control |= KVM_GUESTDBG_SINGLESTEP | g->extra_debug_flags;
+            dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+        if (c->step)      /* GDB's own step: no interrupt handler in between */
+            dbg.control |= g->extra_debug_flags;
     }
     pthread_mutex_unlock(&g->break_lock);
     if (ioctl(g->vm->vcpus[i].fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
@@ -164,10 +166,37 @@ static bool swbp_at_pc(struct gdb_stub *g, int cpu, uint64_t pc)
     return hit;
 }
 
-/* A single-step exit: finish a step-over or a wait for paging, report GDB's own step. */
+/* The emulated write watchpoint whose bytes changed (its value is then the new one), or
+ * -1. */
+static int watch_changed(struct gdb_stub *g)
+{
+    int hit = -1;
+    uint8_t now[8];
+    pthread_mutex_lock(&g->break_lock);
+    for (int i = 0; i < GDB_HWBP_SLOTS && hit < 0; i++) {
+        struct gdb_hwbp *s = &g->hw.slot[i];
+        if (s->used && s->emulated && gpa_read(&g->vm->mem, s->gpa, now, s->len) == 0 &&
+            memcmp(now, s->old, s->len)) {
+            memcpy(s->old, now, s->len);
+            hit = i;
+        }
+    }
+    pthread_mutex_unlock(&g->break_lock);
+    return hit;
+}
+
+/* A single-step exit: an emulated watchpoint's check, the end of a step-over or of a wait
+ * for paging, or GDB's own step. */
 static int step_done(struct gdb_stub *g, struct vcpu *v)
 {
     struct gdb_cpu *c = &g->cpu[v->id];
+    int w = watch_changed(g);
+    if (w >= 0) {
+        c->step = false;
+        post_event(g, v, EV_WATCH, g->hw.slot[w].addr);
+        return 0;
+    }
+    bool was_stepover = c->stepover >= 0;
     c->stepover = -1;
     if (c->watch_paging) {
         struct gdb_view view;
@@ -191,6 +220,9 @@ static int step_done(struct gdb_stub *g, struct vcpu *v)
         post_event(g, v, EV_STEP, 0);
         return 0;
     }
+    /* Stepping on for an emulated watchpoint needs no new debug state. */
+    if (!was_stepover && !c->watch_paging && gdb_hwbp_any_emulated(&g->hw))
+        return 0;
     return set_debug(g, v->id, 0);
 }
 

@@ -1,0 +1,17 @@
+# A breakpoint on a kernel function set before paging is on (it is planted once the kernel
+# has turned paging on), continue, hit, a backtrace with named frames, a kernel structure.
+# vmm-args: --gdb-wait -- /bin/echo gdb-was-here
+# expect: Breakpoint 1 at 0xffffffff8[0-9a-f]+: file guest/kernel/syscall.c
+# expect: Breakpoint 1, sys_write \(tf=0x[0-9a-f]+\) at guest/kernel/syscall.c
+# expect: #0 +sys_write
+# expect: #1 +0x[0-9a-f]+ in syscall_dispatch
+# expect: apic_id = 0
+# expect: \[Inferior 1 \(Remote target\) exited normally\]
+# vmm-status: 0
+# vmm-stdout: gdb-was-here
+break sys_write
+continue
+bt 3
+print cpus[0]
+delete
+continue
