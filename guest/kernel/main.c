@@ -35,19 +35,6 @@ void cpu_setup_msrs(struct cpu *c)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-/* Until the process part links in its own: no userland to start. */
-__attribute__((weak, noreturn)) void userinit(void)
-{
-    kprintf("no userland\n");
-    poweroff(1);
-}
-
-__attribute__((weak, noreturn)) void ap_enter_scheduler(void)
-{
-    for (;;)
-        sti_hlt();
-}
-
 /* A deliberate kernel page fault (bootargs "selftest=fault"): exercises the real path
  * trap -> register dump -> panic -> report to the VMM, for the tests. */
 static void selftest_fault(void)
