@@ -104,8 +104,10 @@ if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
     exit 124
 fi
 # QEMU itself exits 0 after a guest reset/triple fault (-no-reboot) and 1 on its own
-# errors; 1 is also (0 << 1) | 1, so a QEMU error is told apart by its message.
-if [ $rc -eq 0 ] || { [ $rc -eq 1 ] && grep -q "qemu-system" "$tmp/stderr"; }; then
+# errors; 1 is also (0 << 1) | 1, so a QEMU error is told apart by its message
+# ("qemu-system-x86_64: ..." or "qemu: ...", warnings aside).
+if [ $rc -eq 0 ] || { [ $rc -eq 1 ] && grep -v "warning:" "$tmp/stderr" | grep -q "^qemu"; }
+then
     echo "boot.sh: QEMU ended without a guest power-off (exit $rc): crash or QEMU error" >&2
     exit 122
 fi

@@ -105,3 +105,14 @@ def test_missing_init_panics():
     r = boot("--cmdline", "init=/nonexistent")
     assert r.returncode == VMM_EXIT_PANIC
     assert "no init" in r.stdout
+
+
+def test_qemu_failure_is_not_a_zero_status(tmp_path):
+    """QEMU exits 1 on its own errors, which would decode as guest status 0."""
+    junk = tmp_path / "junk.elf"
+    junk.write_bytes(b"not an ELF\n")
+    r = subprocess.run([BOOT, "--timeout", "30", "--", "/bin/true"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, env={**os.environ, "KERNEL": str(junk)},
+                       timeout=60)
+    assert r.returncode == 122, r.stderr
+    assert "without a guest power-off" in r.stderr
