@@ -201,7 +201,10 @@ static int run(struct check *c)
 int fsck_check(struct image *im, const struct fsck_opts *o)
 {
     struct check c = { .im = im, .o = o };
+    bool had_overlay = im->overlay;
     int r = run(&c);
+    if (!had_overlay)
+        image_drop_overlay(im);     /* a recovery into memory ends with the check */
     free(c.owner);
     free(c.refs);
     free(c.parent);

@@ -37,8 +37,23 @@ static int by_name(const void *a, const void *b)
     return r ? r : x->name_len - y->name_len;
 }
 
-/* '.' and '..' must be the first two entries and name the directory and its parent. */
-static void check_dots(struct check *c, uint32_t dinum, uint64_t off, const struct fs_dirent *e)
+/* Whether directory dir has an entry other than '.' and '..' naming inum. */
+static bool names(struct check *c, uint32_t dir, uint32_t inum)
+{
+    struct fs_dinode d;
+    struct fs_dirent e;
+    if (dir >= c->fs.sb.ninodes || fs_iread(&c->fs, dir, &d) != 0 || !FS_S_ISDIR(d.mode))
+        return false;
+    for (uint64_t off = 2 * DIRENT_SIZE; off + DIRENT_SIZE <= d.size; off += DIRENT_SIZE)
+        if (fs_read(&c->fs, &d, off, &e, DIRENT_SIZE) == DIRENT_SIZE && e.inum == inum)
+            return true;
+    return false;
+}
+
+/* '.' and '..' must be the first two entries and name the directory and its parent. A
+ * '..' naming another directory that also holds an entry for this one is left alone: the
+ * walk's parent may be the wrong one of two (a hard link to a directory, reported too). */
+static uint32_t check_dots(struct check *c, uint32_t dinum, uint64_t off, const struct fs_dirent *e)
 {
     const char *want = off == 0 ? "." : "..";
     uint32_t target = off == 0 ? dinum : c->parent[dinum];
@@ -47,9 +62,12 @@ static void check_dots(struct check *c, uint32_t dinum, uint64_t off, const stru
     } else if (e->inum != target) {
         struct fs_dirent f = *e;
         f.inum = target;
-        check_problem(c, put_entry(c, dinum, off, &f), "directory %u: '%s' names inode %u, not %u",
-                      dinum, want, e->inum, target);
+        bool fixed = (off == 0 || !names(c, e->inum, dinum)) && put_entry(c, dinum, off, &f);
+        check_problem(c, fixed, "directory %u: '%s' names inode %u, not %u", dinum, want,
+                      e->inum, target);
+        return fixed ? target : e->inum;
     }
+    return e->inum;
 }
 
 /* One entry (not '.' or '..'): valid, names a live inode of its type; a subdirectory gets
@@ -113,12 +131,14 @@ static int check_dir(struct check *c, uint32_t dinum, uint32_t *queue, uint32_t 
     if (!ents)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (i < 2)
-            check_dots(c, dinum, i * DIRENT_SIZE, &ents[i]);
-        else if (ents[i].inum != 0)
-            check_entry(c, dinum, i * DIRENT_SIZE, &ents[i], queue, nq);
-        if (i < 2 && ents[i].inum != 0 && ents[i].inum < c->fs.sb.ninodes)
-            c->refs[ents[i].inum]++;
+        if (i >= 2) {
+            if (ents[i].inum != 0)
+                check_entry(c, dinum, i * DIRENT_SIZE, &ents[i], queue, nq);
+            continue;
+        }
+        uint32_t named = check_dots(c, dinum, i * DIRENT_SIZE, &ents[i]);
+        if (named != 0 && named < c->fs.sb.ninodes)
+            c->refs[named]++;
     }
     if (n < 2)
         check_problem(c, false, "directory %u: no '%s' entry", dinum, n ? ".." : ".");

@@ -119,7 +119,7 @@ void image_use_overlay(struct image *im)
     im->overlay = im->ov != NULL;
 }
 
-void image_close(struct image *im)
+void image_drop_overlay(struct image *im)
 {
     for (uint32_t i = 0; im->ov && i < OVERLAY_BUCKETS; i++)
         for (struct overlay_block *o = im->ov[i], *n; o; o = n) {
@@ -128,6 +128,12 @@ void image_close(struct image *im)
         }
     free(im->ov);
     im->ov = NULL;
+    im->overlay = false;
+}
+
+void image_close(struct image *im)
+{
+    image_drop_overlay(im);
     if (im->fd >= 0)
         close(im->fd);
     im->fd = -1;

@@ -24,6 +24,8 @@ int image_open(struct image *im, const char *path, bool writable);
 int image_create(struct image *im, const char *path, uint64_t size);
 /* From now on, writes stay in memory and reads see them. */
 void image_use_overlay(struct image *im);
+/* Forgets the overlay's blocks: reads see the file again. */
+void image_drop_overlay(struct image *im);
 void image_close(struct image *im);
 
 /* struct fs cache ops over an image: ctx is the struct image. */
