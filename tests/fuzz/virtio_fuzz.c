@@ -119,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     memset(ram, 0, sizeof ram);
-    if (virtio_blk_init(&blk, &mem, SECTORS, false, "fuzz", -1, blk_backend_submit, &be) < 0)
+    bool ro = size > 0 && (data[0] & 0x80);   /* the first byte's top bit: a read-only disk */
+    if (virtio_blk_init(&blk, &mem, SECTORS, ro, "fuzz", -1, blk_backend_submit, &be) < 0)
         abort();
     struct input in = { data, size };
     while (in.left > 0) {
