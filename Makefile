@@ -19,6 +19,8 @@ include vmm/build.mk
 include guest/build.mk
 include tests/build.mk
 -include tests/nested/build.mk
+-include tests/fuzz/build.mk
+-include vmm/gdb.mk
 -include bench/build.mk
 
 # Host C objects: build/obj/<path>.o
