@@ -9,6 +9,7 @@
  * user code. A process runs on one CPU at a time, and may come back on another. */
 #include "abi/syscall.h"
 #include "guest/kernel/proc.h"
+#include "guest/kernel/sched.h"
 
 struct spinlock ptable_lock = { 0, -1 };
 static struct proc procs[NPROC];
@@ -18,6 +19,12 @@ static struct cpusched cpusched[NCPU];
 static volatile int sched_ready;     /* userinit has set up the gate: APs may join */
 
 static void forkret(void);
+
+/* The process table's slot i (0 <= i < NPROC), for the scheduler's system calls. */
+struct proc *proc_slot(int i)
+{
+    return &procs[i];
+}
 
 /* A fresh EMBRYO with its kernel stack laid out to start in forkret, or NULL. */
 static struct proc *allocproc(void)
@@ -32,6 +39,7 @@ static struct proc *allocproc(void)
     }
     p->state = EMBRYO;
     p->pid = nextpid++;
+    sched_fork(myproc(), p);            /* creation time; tickets from the creator */
     release(&ptable_lock);
     if (!(p->kstack = kalloc())) {
         p->state = UNUSED;
@@ -93,6 +101,7 @@ void scheduler(void)
         tss_set_rsp0(c->kstack_top);
         write_cr3(p->as.pml4_pa);
         swtch(&cs->scheduler, p->ctx);
+        sched_switched_out(c->id, p);   /* accounting; c->proc is still p */
         /* Off the process's table: it may exit on another CPU and free it. */
         write_cr3(kernel_pml4_pa);
         c->proc = NULL;
