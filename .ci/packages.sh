@@ -2,7 +2,8 @@
 # Installs the Debian packages minivmm needs to build and test; quiet when all are there.
 set -e
 PKGS="gcc make libc6-dev linux-libc-dev libfdt-dev device-tree-compiler libcmocka-dev \
-      liburing-dev python3 python3-pytest qemu-system-x86 busybox-static cpio gdb python3-matplotlib"
+      liburing-dev python3 python3-pytest qemu-system-x86 busybox-static cpio gdb python3-matplotlib \
+      clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
