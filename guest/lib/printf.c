@@ -1,6 +1,6 @@
 /* The printf family of the user C library. One formatter writes into a sink: a string
- * (snprintf) or a 256-byte buffer that is flushed to a file descriptor when full (dprintf),
- * so output of any length goes out in few write calls. */
+ * (snprintf), or a 256-byte buffer emptied when full into a stdio stream (fprintf) or
+ * straight to a file descriptor (dprintf), so output of any length takes few calls. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +10,18 @@ struct sink {
     char *buf;
     size_t cap, len;        /* buffer capacity and bytes in it */
     size_t total;           /* characters produced in all */
-    int fd;                 /* -1: a string, cut at cap - 1 */
+    int fd;                 /* -1 and no file: a string, cut at cap - 1 */
+    FILE *file;             /* if set, the buffer goes to this stream when full */
 };
 
+/* Writes out the sink's buffer to its stream or file descriptor. */
 static void flush(struct sink *o)
 {
+    if (o->file) {
+        fwrite(o->buf, 1, o->len, o->file);
+        o->len = 0;
+        return;
+    }
     for (size_t off = 0; off < o->len; ) {
         ssize_t w = write(o->fd, o->buf + off, o->len - off);
         if (w <= 0) break;
@@ -26,7 +33,7 @@ static void flush(struct sink *o)
 static void put(struct sink *o, char c)
 {
     o->total++;
-    if (o->fd >= 0) {
+    if (o->fd >= 0 || o->file) {
         if (o->len == o->cap) flush(o);
         o->buf[o->len++] = c;
     } else if (o->len + 1 < o->cap) {
@@ -47,16 +54,18 @@ static void field(struct sink *o, const char *s, int len, int width, int left, c
     if (left) pad(o, ' ', width - len);
 }
 
-static void number(struct sink *o, uint64_t v, int neg, int base, int width, int left,
-                   int zero)
+/* One integer in base 8, 10 or 16; a '0' flag pads between the sign and the digits. */
+static void number(struct sink *o, uint64_t v, int neg, int base, int upper, int width,
+                   int left, int zero)
 {
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
     int k = sizeof tmp;
     do {
-        tmp[--k] = "0123456789abcdef"[v % base];
+        tmp[--k] = digits[v % base];
         v /= base;
     } while (v);
-    if (neg && zero) {
+    if (neg && zero && !left) {
         put(o, '-');
         width--;
     } else if (neg) {
@@ -65,34 +74,55 @@ static void number(struct sink *o, uint64_t v, int neg, int base, int width, int
     field(o, tmp + k, (int)sizeof tmp - k, width, left, zero && !left ? '0' : ' ');
 }
 
-static void format(struct sink *o, const char *f, va_list ap)
+/* Reads an integer argument of the size the length modifier names (lng: count of 'l'/'z'). */
+static uint64_t int_arg(va_list *ap, int lng, int is_signed, int *neg)
 {
+    if (is_signed) {
+        int64_t v = lng ? va_arg(*ap, int64_t) : va_arg(*ap, int);
+        *neg = v < 0;
+        return v < 0 ? -(uint64_t)v : (uint64_t)v;
+    }
+    *neg = 0;
+    return lng ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned);
+}
+
+static void format(struct sink *o, const char *f, va_list ap0)
+{
+    va_list ap;
+    va_copy(ap, ap0);
     for (; *f; f++) {
         if (*f != '%') {
             put(o, *f);
             continue;
         }
-        int left = 0, zero = 0, width = 0, prec = -1, lng = 0;
+        int left = 0, zero = 0, width = 0, prec = -1, lng = 0, neg;
         for (f++; *f == '-' || *f == '0'; f++) *f == '-' ? (left = 1) : (zero = 1);
+        if (*f == '*') {
+            width = va_arg(ap, int), f++;
+            if (width < 0) left = 1, width = -width;
+        }
         for (; *f >= '0' && *f <= '9'; f++) width = width * 10 + (*f - '0');
-        if (*f == '.')
+        if (*f == '.' && f[1] == '*')
+            prec = va_arg(ap, int), f += 2;
+        else if (*f == '.')
             for (prec = 0, f++; *f >= '0' && *f <= '9'; f++) prec = prec * 10 + (*f - '0');
         for (; *f == 'l' || *f == 'z' || *f == 'h'; f++) lng += *f != 'h';
         switch (*f) {
         case 'd': case 'i': {
-            int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-            number(o, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, width, left, zero);
+            uint64_t v = int_arg(&ap, lng, 1, &neg);
+            number(o, v, neg, 10, 0, width, left, zero);
             break;
         }
-        case 'u': case 'x': {
-            uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-            number(o, v, 0, *f == 'u' ? 10 : 16, width, left, zero);
+        case 'u': case 'x': case 'X': case 'o': {
+            uint64_t v = int_arg(&ap, lng, 0, &neg);
+            int base = *f == 'u' ? 10 : *f == 'o' ? 8 : 16;
+            number(o, v, 0, base, *f == 'X', width, left, zero);
             break;
         }
         case 'p':
             put(o, '0');
             put(o, 'x');
-            number(o, (uint64_t)va_arg(ap, void *), 0, 16, 0, 0, 0);
+            number(o, (uint64_t)va_arg(ap, void *), 0, 16, 0, width - 2, left, zero);
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);
@@ -108,16 +138,18 @@ static void format(struct sink *o, const char *f, va_list ap)
             break;
         }
         case '\0':
+            va_end(ap);
             return;
         default:                    /* %% and unknown conversions print themselves */
             put(o, *f);
         }
     }
+    va_end(ap);
 }
 
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
-    struct sink o = { buf, n, 0, 0, -1 };
+    struct sink o = { buf, n, 0, 0, -1, NULL };
     format(&o, fmt, ap);
     if (n > 0) buf[o.len] = '\0';
     return (int)o.total;
@@ -135,7 +167,7 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
 int vdprintf(int fd, const char *fmt, va_list ap)
 {
     char buf[256];
-    struct sink o = { buf, sizeof buf, 0, 0, fd };
+    struct sink o = { buf, sizeof buf, 0, 0, fd, NULL };
     format(&o, fmt, ap);
     flush(&o);
     return (int)o.total;
@@ -150,16 +182,34 @@ int dprintf(int fd, const char *fmt, ...)
     return r;
 }
 
-int printf(const char *fmt, ...)
+int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+    char buf[256];
+    struct sink o = { buf, sizeof buf, 0, 0, -1, f };
+    format(&o, fmt, ap);
+    flush(&o);
+    return (int)o.total;
+}
+
+int fprintf(FILE *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = vdprintf(1, fmt, ap);
+    int r = vfprintf(f, fmt, ap);
     va_end(ap);
     return r;
 }
 
-int puts(const char *s)
+int vprintf(const char *fmt, va_list ap)
 {
-    return dprintf(1, "%s\n", s);
+    return vfprintf(stdout, fmt, ap);
+}
+
+int printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    return r;
 }

@@ -44,6 +44,19 @@ STUB(getpgid, SYS_getpgid)
 STUB(setfg, SYS_setfg)
 STUB(tsc_khz, SYS_tsc_khz)
 
+/* rawsyscall(nr, a0, a1, a2, a3, a4, a5): any call by number, the kernel's result as it
+ * is (-errno on error, errno untouched); for tests of the ABI itself. */
+    .globl rawsyscall; .type rawsyscall, @function
+rawsyscall:
+    movq %rdi, %rax
+    movq %rsi, %rdi
+    movq %rdx, %rsi
+    movq %rcx, %rdx
+    movq %r8, %r10
+    movq %r9, %r8
+    movq 8(%rsp), %r9
+    jmp GATE_VA
+
     .bss
     .globl errno
     .balign 4

@@ -65,6 +65,7 @@ static int read_line(char *line, size_t n)
             line[len] = '\0';
             return done;
         }
+        fflush(stdout);                     /* the prompt has no newline */
         ssize_t r = read(0, buf, sizeof buf);
         if (r <= 0) {
             line[len] = '\0';

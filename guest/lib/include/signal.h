@@ -12,6 +12,7 @@
 #define SIGSEGV SIGSEGV_CODE
 #define SIGPIPE SIGPIPE_CODE
 #define SIGTERM SIGTERM_CODE
+#define SIGABRT 6             /* abort() sends it; the kernel knows it by number only */
 #define NSIG    NSIG_CODE
 
 #endif

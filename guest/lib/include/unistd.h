@@ -52,4 +52,11 @@ int getpgid(int pid);
 int setfg(int pgid);
 long tsc_khz(void);             /* the TSC frequency, for timing with rdtsc */
 
+/* Changes the current directory (fails with ENOSYS until the file system, issue 4). */
+int chdir(const char *path);
+
+/* Any system call by number with the kernel's raw result (-errno on error, errno left
+ * alone): for tests of the ABI. The stubs above are the ordinary way in. */
+long rawsyscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
 #endif

@@ -1,0 +1,31 @@
+/* head [-n N] [FILE]: the first N (10) lines of FILE or stdin. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    long n = 10;
+    int opt;
+    while ((opt = getopt(argc, argv, "n:")) != -1) {
+        char *end;
+        if (opt == 'n') n = strtol(optarg, &end, 10);
+        if (opt != 'n' || *end || n < 0)
+            return fprintf(stderr, "usage: head [-n N] [FILE]\n"), 2;
+    }
+    FILE *f = stdin;
+    if (optind < argc) {
+        int fd = open(argv[optind], O_RDONLY);
+        if (fd < 0 || !(f = fdopen(fd, "r")))
+            return fprintf(stderr, "head: %s: %s\n", argv[optind], strerror(errno)), 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    for (long i = 0; i < n && getline(&line, &cap, f) >= 0; i++)
+        fputs(line, stdout);
+    return 0;         /* without reading on: a writer into our stdin gets EPIPE */
+}
