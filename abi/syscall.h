@@ -58,6 +58,25 @@
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
 
+/* 50-79: files and directories (docs/storage.md; struct stat, dirents and flags in abi/fs.h). */
+#define SYS_open       50  /* open(path, flags, mode): the lowest free fd */
+#define SYS_lseek      51  /* lseek(fd, offset, whence): the new offset */
+#define SYS_stat       52  /* stat(path, struct stat *) */
+#define SYS_fstat      53  /* fstat(fd, struct stat *) */
+#define SYS_mkdir      54  /* mkdir(path, mode) */
+#define SYS_rmdir      55  /* rmdir(path): only an empty directory */
+#define SYS_unlink     56  /* unlink(path): not a directory; open files live on */
+#define SYS_link       57  /* link(old, new): a hard link to a file */
+#define SYS_rename     58  /* rename(old, new): atomic, replaces new if it exists */
+#define SYS_fsync      59  /* fsync(fd): returns once fd's file is durable */
+#define SYS_sync       60  /* sync(): commits everything */
+#define SYS_getdents   61  /* getdents(fd, buf, n): struct dirent64 records, 0 at the end */
+#define SYS_chdir      62  /* chdir(path) */
+#define SYS_getcwd     63  /* getcwd(buf, size): the length, NUL included */
+#define SYS_ftruncate  64  /* ftruncate(fd, length) */
+#define SYS_statfs     65  /* statfs(struct statfs *): sizes and free counts of / */
+#define SYS_diskio     66  /* diskio(disk, op, block, buf): raw 4 KiB block I/O (tests) */
+
 /* Blocks of numbers by subsystem, so that each grows without renumbering another:
  * 13-39 processes, memory, file descriptors and pipes; 40-49 scheduling;
  * 50-79 files and directories; 80-95 everything else. Unused numbers answer ENOSYS. */
@@ -88,12 +107,24 @@
 #define EAGAIN         11
 #define ENOMEM         12
 #define EFAULT         14
+#define EBUSY          16
+#define EEXIST         17
+#define ENODEV         19
+#define ENOTDIR        20
+#define EISDIR         21
 #define EINVAL         22
 #define ENFILE         23
 #define EMFILE         24
+#define EFBIG          27
+#define ENOSPC         28
+#define ESPIPE         29
+#define EROFS          30
+#define EMLINK         31
 #define EPIPE          32
 #define ENAMETOOLONG   36
 #define ENOSYS         38
+#define ENOTEMPTY      39
+#define EUCLEAN        117    /* the file system on disk is corrupt */
 
 /* Limits of exec's arguments (the kernel answers E2BIG or ENAMETOOLONG beyond them). */
 #define EXEC_MAXARG    32     /* argv entries, not counting the NULL */
