@@ -121,6 +121,7 @@
 #define EROFS          30
 #define EMLINK         31
 #define EPIPE          32
+#define ERANGE         34
 #define ENAMETOOLONG   36
 #define ENOSYS         38
 #define ENOTEMPTY      39
