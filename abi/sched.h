@@ -30,6 +30,7 @@ struct schedparams {
     int32_t ncpu;
     int32_t tick_hz;
     uint64_t tsc_khz;        /* for rdtsc-timed user loops */
+    uint64_t set_us;         /* when the policy was last set (procinfo's create_us clock) */
 };
 
 /* getprocinfo's third argument: live processes, or the last PI_NEXITED that exited. */
@@ -57,6 +58,7 @@ struct procinfo {
     uint64_t age_us;         /* since creation (live) or creation to exit (exited) */
     int64_t response_us;     /* first run - creation; -1 if it never ran */
     int64_t turnaround_us;   /* exit - creation; -1 while alive */
+    uint64_t create_us;      /* creation, in microseconds of the TSC (rdtsc / tsc_khz) */
     char name[16];
 };
 

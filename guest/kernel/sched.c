@@ -12,7 +12,8 @@
 #include "guest/kernel/proc.h"
 #include "guest/kernel/sched.h"
 
-struct schedconf sconf = { SCHED_RR, 1, MLFQ_ACCOUNT | MLFQ_BOOST, 100, 1 };
+struct schedconf sconf = { .policy = SCHED_RR, .quantum_ticks = 1,
+                           .flags = MLFQ_ACCOUNT | MLFQ_BOOST, .boost_ticks = 100, .gen = 1 };
 uint64_t tick_tsc;
 struct schedproc sched_procs[NPROC];
 struct proc *sched_proc_base;
@@ -243,6 +244,7 @@ void sched_procinfo(struct proc *p, struct procinfo *pi, uint64_t now)
     pi->state = (unsigned)p->state < sizeof states ? states[p->state] : 0;
     pi->cpu_us = tsc_to_us(s->cpu_tsc + (s->oncpu ? now - s->run_start : 0));
     pi->age_us = tsc_to_us(now - s->t_create);
+    pi->create_us = tsc_to_us(s->t_create);
     pi->response_us = s->t_first ? (int64_t)tsc_to_us(s->t_first - s->t_create) : -1;
     memcpy(pi->name, p->name, sizeof pi->name < PROC_NAME_LEN ? sizeof pi->name
                                                                : PROC_NAME_LEN);
@@ -280,7 +282,7 @@ int sched_tick(struct proc *p)
 }
 
 /* Switches every queue to policy (ptable_lock held): drains them, then re-enqueues each
- * process under the new policy; running ones follow at their next tick or stop. */
+ * process under the new policy; running ones keep their CPU with fresh policy state. */
 void sched_set(int policy, int quantum_ticks, int flags, int boost_ticks)
 {
     struct proc *all = NULL, **tailp = &all;
@@ -299,8 +301,13 @@ void sched_set(int policy, int quantum_ticks, int flags, int boost_ticks)
     sconf.flags = flags;
     sconf.boost_ticks = boost_ticks;
     sconf.gen++;
+    sconf.set_tsc = rdtsc();
     pol = policies[policy];
-    for (int c = 0; c < NCPU; c++) rqs[c].epoch = 0, rqs[c].vpass = 0;
+    for (int c = 0; c < NCPU; c++) {
+        rqs[c].epoch = 0;
+        rqs[c].vpass = 0;
+        if (rqs[c].cur) refresh(rqs[c].cur);   /* runs on under the new policy */
+    }
     while (all) {
         struct proc *p = all;
         all = p->next;

@@ -68,6 +68,7 @@ struct schedconf {
     int flags;               /* MLFQ_* */
     int boost_ticks;
     uint32_t gen;            /* bumped on every setsched */
+    uint64_t set_tsc;        /* when */
 };
 extern struct schedconf sconf;
 extern uint64_t tick_tsc;                         /* TSC counts per tick */

@@ -9,6 +9,8 @@
 #define ARG1 (tf->rsi)
 #define ARG2 (tf->rdx)
 #define ARG3 (tf->r10)
+/* An int argument: the C ABI leaves the upper half of its register undefined. */
+#define INT(a) ((long)(int)(a))
 #define MAX_QUANTUM_MS 10000
 #define MAX_BOOST_MS   100000
 
@@ -36,7 +38,7 @@ static int ms_to_ticks(long ms)
 /* setsched(policy or -1, quantum ms or 0, flags or -1, boost ms or 0): the old policy. */
 long sys_setsched(struct trapframe *tf)
 {
-    long policy = (long)ARG0, q = (long)ARG1, flags = (long)ARG2, boost = (long)ARG3;
+    long policy = INT(ARG0), q = INT(ARG1), flags = INT(ARG2), boost = INT(ARG3);
     if (policy < -1 || policy >= SCHED_NPOLICY || q < 0 || q > MAX_QUANTUM_MS ||
         flags < -1 || flags > (MLFQ_ACCOUNT | MLFQ_BOOST) || boost < 0 ||
         boost > MAX_BOOST_MS)
@@ -60,7 +62,8 @@ long sys_getsched(struct trapframe *tf)
     struct schedparams sp = { .policy = sconf.policy,
         .quantum_ms = ticks_to_ms(sconf.quantum_ticks), .flags = sconf.flags,
         .boost_ms = ticks_to_ms(sconf.boost_ticks), .ncpu = ncpu,
-        .tick_hz = (int32_t)tick_hz, .tsc_khz = tsc_khz() };
+        .tick_hz = (int32_t)tick_hz, .tsc_khz = tsc_khz(),
+        .set_us = tsc_to_us(sconf.set_tsc) };
     for (int l = 0; l < MLFQ_NLEVEL; l++)
         sp.level_quantum_ms[l] = ticks_to_ms(sconf.quantum_ticks << l);
     return copyout(&myproc()->as, ARG0, &sp, sizeof sp);
@@ -92,23 +95,24 @@ static long adjust(long pid, int tickets, int level)
 
 long sys_settickets(struct trapframe *tf)
 {
-    long n = (long)ARG1;
+    long n = INT(ARG1);
     if (n < 1 || n > TICKETS_MAX) return -EINVAL;
-    return adjust((long)ARG0, (int)n, -1);
+    return adjust(INT(ARG0), (int)n, -1);
 }
 
 long sys_setlevel(struct trapframe *tf)
 {
-    long l = (long)ARG1;
+    long l = INT(ARG1);
     if (l < 0 || l >= MLFQ_NLEVEL) return -EINVAL;
-    return adjust((long)ARG0, -1, (int)l);
+    return adjust(INT(ARG0), -1, (int)l);
 }
 
 /* getprocinfo(buf, n, which): a snapshot taken under ptable_lock, then copied out. */
 long sys_getprocinfo(struct trapframe *tf)
 {
-    uint64_t uva = ARG0, n = ARG1, which = ARG2;
-    if (which != PI_LIVE && which != PI_EXITED) return -EINVAL;
+    uint64_t uva = ARG0;
+    long n = INT(ARG1), which = INT(ARG2);
+    if ((which != PI_LIVE && which != PI_EXITED) || n < 0) return -EINVAL;
     int cpu = mycpuid(), k = 0;
     acquire(&info_lock, cpu);
     acquire(&ptable_lock, cpu);
@@ -116,7 +120,7 @@ long sys_getprocinfo(struct trapframe *tf)
         k = sched_exited(info, n < PI_NEXITED ? (int)n : PI_NEXITED);
     } else {
         uint64_t now = rdtsc();
-        for (int i = 0; i < NPROC && (uint64_t)k < n; i++) {
+        for (int i = 0; i < NPROC && k < n; i++) {
             struct proc *p = proc_slot(i);
             if (p->state != UNUSED) sched_procinfo(p, &info[k++], now);
         }
@@ -130,9 +134,10 @@ long sys_getprocinfo(struct trapframe *tf)
 /* schedtrace(op, pids, n): TRACE_START n, TRACE_COUNT, TRACE_READ (stops) into pids. */
 long sys_schedtrace(struct trapframe *tf)
 {
-    long op = (long)ARG0;
-    uint64_t uva = ARG1, n = ARG2;
+    long op = INT(ARG0), n = INT(ARG2);
+    uint64_t uva = ARG1;
     if (op == TRACE_COUNT) return __atomic_load_n(&trace_n, __ATOMIC_RELAXED);
+    if (n < 0) return -EINVAL;
     if (op == TRACE_START) {
         if (n > TRACE_MAX) return -EINVAL;
         acquire(&ptable_lock, mycpuid());
@@ -144,7 +149,7 @@ long sys_schedtrace(struct trapframe *tf)
     if (op != TRACE_READ) return -EINVAL;
     acquire(&ptable_lock, mycpuid());
     trace_cap = trace_n;                     /* stops recording */
-    int k = trace_n < (int)(n < TRACE_MAX ? n : TRACE_MAX) ? trace_n : (int)n;
+    int k = trace_n < n ? trace_n : (int)n;
     release(&ptable_lock);
     int r = k ? copyout(&myproc()->as, uva, trace_buf, (uint64_t)k * sizeof(int)) : 0;
     return r < 0 ? r : k;
