@@ -222,7 +222,7 @@ static void part_a(void)
     averages("A=100 at 0, B=C=10 at 10", "STCF", P_STCF, 0, e2, 3);
     struct job e3[3] = { { 'A', 0, 5, 0, 0 }, { 'B', 0, 5, 0, 0 }, { 'C', 0, 5, 0, 0 } };
     averages("A=B=C=5 at 0", "SJF", P_SJF, 0, e3, 3);
-    averages("A=B=C=5 at 0", "RR q=1", P_RR, 1, e3, 3);
+    averages("A=B=C=5 at 0", "RR(q=1)", P_RR, 1, e3, 3);
 }
 
 /* ---- (b) ---- */
