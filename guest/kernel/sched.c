@@ -87,7 +87,8 @@ void sched_init(void)
     pol = policies[sconf.policy];
     sched_proc_base = proc_slot(0);
     tlb_init();
-    kprintf("sched: policy %s, quantum %d ticks\n", pol->name, sconf.quantum_ticks);
+    kprintf("sched: policy %s, quantum %d ms\n", pol->name,
+            (int)((uint64_t)sconf.quantum_ticks * 1000 / (tick_hz ? tick_hz : 100)));
 }
 
 uint64_t tsc_to_us(uint64_t tsc)
