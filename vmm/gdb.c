@@ -1,7 +1,8 @@
 /* The GDB stub's server: a thread that listens on a TCP port, speaks the remote serial
  * protocol with one GDB at a time and turns its packets into register, memory and
  * breakpoint operations on stopped vCPUs (threads are vCPUs: thread id = vCPU + 1).
- * Stopping and resuming live in gdb_stop.c; the wire format in gdb_packet.c. */
+ * Stopping and resuming live in gdb_stop.c, queries in gdb_query.c, the wire format in
+ * gdb_packet.c. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "vmm/gdb.h"
-#include "vmm/gdb_monitor.h"
 #include "vmm/gdb_stub.h"
 
 #define EXIT_KILLED 137         /* vmm's status when GDB kills the guest (like SIGKILL) */
@@ -38,37 +38,35 @@ static void send_raw(struct gdb_stub *g, const void *p, size_t n)
     }
 }
 
-static void reply_bin(struct gdb_stub *g, const void *payload, size_t len)
+void gdb_reply_bin(struct gdb_stub *g, const void *payload, size_t len)
 {
     out_len = gdb_frame(payload, len, out_frame, sizeof out_frame);
     send_raw(g, out_frame, out_len);
 }
 
-static void reply(struct gdb_stub *g, const char *s)
+void gdb_reply(struct gdb_stub *g, const char *s)
 {
-    reply_bin(g, s, strlen(s));
+    gdb_reply_bin(g, s, strlen(s));
 }
 
-static void replyf(struct gdb_stub *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void replyf(struct gdb_stub *g, const char *fmt, ...)
+void gdb_replyf(struct gdb_stub *g, const char *fmt, ...)
 {
     char buf[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    reply(g, buf);
+    gdb_reply(g, buf);
 }
 
-/* Text for GDB's console ('O' packets, allowed while GDB waits for a stop or a qRcmd). */
-static void console(struct gdb_stub *g, const char *text)
+void gdb_console(struct gdb_stub *g, const char *text)
 {
     char pkt[1 + 2 * 512];
     for (size_t off = 0, n = strlen(text); off < n; off += 512) {
         size_t k = n - off < 512 ? n - off : 512;
         pkt[0] = 'O';
         gdb_hex_encode((const uint8_t *)text + off, k, pkt + 1);
-        reply_bin(g, pkt, 1 + 2 * k);
+        gdb_reply_bin(g, pkt, 1 + 2 * k);
     }
 }
 
@@ -83,9 +81,9 @@ static void refuse(struct gdb_stub *g, bool to_console, const char *fmt, ...)
     fprintf(stderr, "vmm: gdb: %s\n", msg);
     if (to_console) {
         strncat(msg, "\n", sizeof msg - strlen(msg) - 1);
-        console(g, msg);
+        gdb_console(g, msg);
     }
-    reply(g, "E01");
+    gdb_reply(g, "E01");
 }
 
 /* ---- stop replies ---- */
@@ -119,13 +117,13 @@ static void report_stop(struct gdb_stub *g)
         c->ev = EV_NONE;
         pthread_mutex_unlock(&g->vm->pause_lock);
         if (ev == EV_LOST_BP)
-            console(g, "vmm: breakpoints set before paging was on do not translate through "
+            gdb_console(g, "vmm: breakpoints set before paging was on do not translate through "
                        "the page tables now: they are not planted\n");
         set_stop(g, cpu, ev, addr);
         g->gcpu = cpu;
     }
     g->running = false;
-    reply(g, g->last_stop);
+    gdb_reply(g, g->last_stop);
 }
 
 /* ---- registers ---- */
@@ -157,13 +155,13 @@ static void cmd_read_regs(struct gdb_stub *g)
     uint8_t val[16];
     size_t n = 0;
     if (get_state(g, &s) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     for (int i = 0; i < GDB_NUM_REGS; i++) {
         int k = gdb_reg_read(&s, i, val);
         gdb_hex_encode(val, k, hex + n);
         n += 2 * k;
     }
-    reply_bin(g, hex, n);
+    gdb_reply_bin(g, hex, n);
 }
 
 static void cmd_write_regs(struct gdb_stub *g, const char *p, size_t len)
@@ -172,14 +170,14 @@ static void cmd_write_regs(struct gdb_stub *g, const char *p, size_t len)
     uint8_t buf[512];
     if (len != 2 * gdb_regs_size() || gdb_hex_decode(p, len, buf, sizeof buf) < 0 ||
         get_state(g, &s) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     size_t off = 0;
     for (int i = 0; i < GDB_NUM_REGS; i++) {
         if (gdb_reg_write(&s, i, buf + off) < 0)
-            return reply(g, "E02");
+            return gdb_reply(g, "E02");
         off += gdb_reg_size(i);
     }
-    reply(g, put_state(g, &s) < 0 ? "E03" : "OK");
+    gdb_reply(g, put_state(g, &s) < 0 ? "E03" : "OK");
 }
 
 /* p N or P N=VALUE */
@@ -190,18 +188,18 @@ static void cmd_reg(struct gdb_stub *g, const char *p, const char *end, bool wri
     uint8_t val[16];
     char hex[40];
     if (gdb_parse_hex(&p, end, &n) < 0 || n >= GDB_NUM_REGS || get_state(g, &s) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     int size = gdb_reg_size((int)n);
     if (!write) {
         gdb_reg_read(&s, (int)n, val);
         gdb_hex_encode(val, size, hex);
-        return reply_bin(g, hex, 2 * size);
+        return gdb_reply_bin(g, hex, 2 * size);
     }
     if (p >= end || *p++ != '=' || gdb_hex_decode(p, end - p, val, sizeof val) != size)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     if (gdb_reg_write(&s, (int)n, val) < 0)
-        return reply(g, "E02");
-    reply(g, put_state(g, &s) < 0 ? "E03" : "OK");
+        return gdb_reply(g, "E02");
+    gdb_reply(g, put_state(g, &s) < 0 ? "E03" : "OK");
 }
 
 /* ---- memory ---- */
@@ -214,18 +212,18 @@ static void cmd_read_mem(struct gdb_stub *g, const char *p, const char *end)
     static uint8_t buf[GDB_PACKET_MAX / 2];
     static char hex[GDB_PACKET_MAX];
     if (gdb_parse_addr_len(p, end, &addr, &len, NULL) < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     if (len == 0)
-        return reply(g, "");
+        return gdb_reply(g, "");
     if (len > sizeof buf)
         len = sizeof buf;
     pthread_mutex_lock(&g->break_lock);
     long n = gdb_mem_read(&v, &g->sw, addr, buf, len);
     pthread_mutex_unlock(&g->break_lock);
     if (n < 0)
-        return reply(g, "E14");
+        return gdb_reply(g, "E14");
     gdb_hex_encode(buf, n, hex);
-    reply_bin(g, hex, 2 * n);
+    gdb_reply_bin(g, hex, 2 * n);
 }
 
 /* M (hex data) or X (binary data, already unescaped by the framer). */
@@ -238,18 +236,18 @@ static void cmd_write_mem(struct gdb_stub *g, const char *p, const char *end, bo
     static uint8_t buf[GDB_PACKET_MAX];
     if (gdb_parse_addr_len(p, end, &addr, &len, &data) < 0 || len > sizeof buf ||
         gdb_view_of(g, g->gcpu, &v, &s) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     if (binary) {
         if ((uint64_t)(end - data) != len)
-            return reply(g, "E01");
+            return gdb_reply(g, "E01");
         memcpy(buf, data, len);
     } else if (gdb_hex_decode(data, end - data, buf, sizeof buf) != (long)len) {
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     }
     pthread_mutex_lock(&g->break_lock);
     int r = len ? gdb_mem_write(&v, &g->sw, addr, buf, len) : 0;
     pthread_mutex_unlock(&g->break_lock);
-    reply(g, r < 0 ? "E14" : "OK");
+    gdb_reply(g, r < 0 ? "E14" : "OK");
 }
 
 /* ---- breakpoints ---- */
@@ -293,7 +291,7 @@ static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool i
     struct kvm_sregs s;
     int r;
     if (gdb_parse_break(p, end, &type, &addr, &kind) < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     if (insert && g->pvm && user_address(&v, addr))
         return refuse(g, false, "refusing a %s at 0x%llx: on this host (PVM) guest user mode "
                       "neither exits on int3 nor on debug registers (docs/debugging.md)",
@@ -315,10 +313,10 @@ static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool i
     }
     pthread_mutex_unlock(&g->break_lock);
     if (r == GDB_HW_UNSUPPORTED)
-        return reply(g, "");
+        return gdb_reply(g, "");
     if (r == GDB_HW_FULL)
         fprintf(stderr, "vmm: gdb: all %d debug registers are in use\n", GDB_HWBP_SLOTS);
-    reply(g, r == GDB_HW_OK ? "OK" : "E01");
+    gdb_reply(g, r == GDB_HW_OK ? "OK" : "E01");
 }
 
 /* ---- resuming ---- */
@@ -355,9 +353,9 @@ static void cmd_old_resume(struct gdb_stub *g, char op, const char *p, const cha
     enum gdb_action act[VMM_MAX_CPUS] = { 0 };
     uint64_t sig;
     if ((op == 'C' || op == 'S') && (gdb_parse_hex(&p, end, &sig) < 0 || sig > 0xff))
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     if (p != end)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     for (int i = 0; i < g->vm->ncpus; i++)
         act[i] = (op == 'c' || op == 'C') ? GDB_ACT_CONTINUE : GDB_ACT_NONE;
     if (op == 's' || op == 'S')
@@ -369,101 +367,8 @@ static void cmd_vcont(struct gdb_stub *g, const char *p, const char *end)
 {
     enum gdb_action act[VMM_MAX_CPUS];
     if (gdb_parse_vcont(p, end, g->vm->ncpus, act) < 0)
-        return reply(g, "E01");
+        return gdb_reply(g, "E01");
     resume(g, act);
-}
-
-/* ---- queries ---- */
-
-static bool starts(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static void cmd_qxfer(struct gdb_stub *g, const char *p, const char *end)
-{
-    const char *obj, *annex;
-    size_t obj_len, annex_len;
-    uint64_t off, len;
-    static char doc[64 * VMM_MAX_CPUS + 64], out[GDB_PACKET_MAX];
-    const char *text;
-    size_t text_len = 0;
-    if (gdb_parse_qxfer(p, end, &obj, &obj_len, &annex, &annex_len, &off, &len) < 0)
-        return reply(g, "E00");
-    if (obj_len == 8 && !memcmp(obj, "features", 8) && annex_len == 10 &&
-        !memcmp(annex, "target.xml", 10)) {
-        text = gdb_target_xml(&text_len);
-    } else if (obj_len == 7 && !memcmp(obj, "threads", 7) && annex_len == 0) {
-        text_len = snprintf(doc, sizeof doc, "<?xml version=\"1.0\"?>\n<threads>\n");
-        for (int i = 0; i < g->vm->ncpus; i++)
-            text_len += snprintf(doc + text_len, sizeof doc - text_len,
-                                 "<thread id=\"%x\" core=\"%d\" name=\"vCPU %d\"/>\n", i + 1, i, i);
-        text_len += snprintf(doc + text_len, sizeof doc - text_len, "</threads>\n");
-        text = doc;
-    } else {
-        return reply(g, "E00");
-    }
-    reply_bin(g, out, gdb_qxfer_reply(text, text_len, off, len, out, sizeof out));
-}
-
-static void cmd_monitor(struct gdb_stub *g, const char *p, const char *end)
-{
-    char cmd[256];
-    static char text[16384];
-    struct kvm_sregs s;
-    struct gdb_view v;
-    long n = gdb_hex_decode(p, end - p, (uint8_t *)cmd, sizeof cmd - 1);
-    if (n < 0 || gdb_view_of(g, g->gcpu, &v, &s) < 0)
-        return reply(g, "E01");
-    cmd[n] = 0;
-    if (memchr(cmd, 0, n))
-        return reply(g, "E01");
-    struct gdb_monitor m = { g->vm, g->gcpu, &s, &g->phys };
-    int r = gdb_monitor_run(&m, cmd, text, sizeof text);
-    console(g, text);
-    reply(g, r < 0 ? "E01" : "OK");
-}
-
-static void cmd_query(struct gdb_stub *g, const char *p, const char *end)
-{
-    if (starts(p, "qSupported")) {
-        replyf(g, "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;QStartNoAckMode+;"
-                  "vContSupported+;swbreak+;hwbreak+", GDB_PACKET_MAX);
-    } else if (starts(p, "qXfer:")) {
-        cmd_qxfer(g, p, end);
-    } else if (starts(p, "qRcmd,")) {
-        cmd_monitor(g, p + 6, end);
-    } else if (!strcmp(p, "qC")) {
-        replyf(g, "QC%x", g->gcpu + 1);
-    } else if (!strcmp(p, "qfThreadInfo")) {
-        char buf[8 * VMM_MAX_CPUS] = "m";
-        for (int i = 0; i < g->vm->ncpus; i++)
-            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%x", i ? "," : "", i + 1);
-        reply(g, buf);
-    } else if (!strcmp(p, "qsThreadInfo")) {
-        reply(g, "l");
-    } else if (starts(p, "qAttached")) {
-        reply(g, "1");               /* quitting GDB detaches: the guest runs on */
-    } else if (starts(p, "qSymbol")) {
-        reply(g, "OK");
-    } else {
-        reply(g, "");
-    }
-}
-
-/* H op TID: op g selects the vCPU for registers and memory; c is accepted (vCont names
- * its threads itself). */
-static void cmd_thread(struct gdb_stub *g, const char *p, const char *end, bool alive)
-{
-    int tid;
-    if (!alive && (p >= end || (*p != 'g' && *p != 'c')))
-        return reply(g, "E01");
-    char op = alive ? 'T' : *p++;
-    if (gdb_parse_tid(p, end, &tid) < 0 || tid > g->vm->ncpus || (alive && tid <= 0))
-        return reply(g, "E01");
-    if (op == 'g' && tid > 0)
-        g->gcpu = tid - 1;
-    reply(g, "OK");
 }
 
 /* One packet while every vCPU is stopped. Returns false when the session ends. */
@@ -471,7 +376,7 @@ static bool handle(struct gdb_stub *g, const char *p, size_t len)
 {
     const char *end = p + len;
     switch (p[0]) {
-    case '?': reply(g, g->last_stop); break;
+    case '?': gdb_reply(g, g->last_stop); break;
     case 'g': cmd_read_regs(g); break;
     case 'G': cmd_write_regs(g, p + 1, len - 1); break;
     case 'p': cmd_reg(g, p + 1, end, false); break;
@@ -482,33 +387,33 @@ static bool handle(struct gdb_stub *g, const char *p, size_t len)
     case 'Z': cmd_break(g, p + 1, end, true); break;
     case 'z': cmd_break(g, p + 1, end, false); break;
     case 'c': case 's': case 'C': case 'S': cmd_old_resume(g, p[0], p + 1, end); break;
-    case 'H': cmd_thread(g, p + 1, end, false); break;
-    case 'T': cmd_thread(g, p + 1, end, true); break;
-    case 'q': cmd_query(g, p, end); break;
+    case 'H': gdb_cmd_thread(g, p + 1, end, false); break;
+    case 'T': gdb_cmd_thread(g, p + 1, end, true); break;
+    case 'q': gdb_cmd_query(g, p, end); break;
     case 'Q':
-        reply(g, strcmp(p, "QStartNoAckMode") ? "" : "OK");
+        gdb_reply(g, strcmp(p, "QStartNoAckMode") ? "" : "OK");
         g->noack = g->noack || !strcmp(p, "QStartNoAckMode");
         break;
     case 'v':
         if (!strcmp(p, "vCont?"))
-            reply(g, "vCont;c;C;s;S");
-        else if (starts(p, "vCont;"))
+            gdb_reply(g, "vCont;c;C;s;S");
+        else if (!strncmp(p, "vCont;", 6))
             cmd_vcont(g, p + 5, end);
-        else if (starts(p, "vKill")) {
-            reply(g, "OK");
+        else if (!strncmp(p, "vKill", 5)) {
+            gdb_reply(g, "OK");
             vm_stop(g->vm, EXIT_KILLED);
             return false;
         } else
-            reply(g, "");
+            gdb_reply(g, "");
         break;
     case 'D':
-        reply(g, "OK");
+        gdb_reply(g, "OK");
         return false;
     case 'k':
         vm_stop(g->vm, EXIT_KILLED);
         return false;
     default:
-        reply(g, "");
+        gdb_reply(g, "");
     }
     return true;
 }
@@ -562,7 +467,7 @@ static void drain(int fd)
 static void send_exit(struct gdb_stub *g)
 {
     if (g->running)
-        replyf(g, "W%02x", g->vm->exit_status & 0xff);
+        gdb_replyf(g, "W%02x", g->vm->exit_status & 0xff);
 }
 
 static void serve(struct gdb_stub *g)

@@ -242,9 +242,10 @@ int gdb_exit_debug(struct vcpu *v)
             set_debug(g, v->id, KVM_GUESTDBG_INJECT_BP);   /* the guest's own int3 */
         return 0;
     }
-    /* #DB: a debug register that is enabled in this exit's DR7, or a single step. */
+    /* #DB: one of our debug registers (not the one being stepped over: DR6 may flag a
+     * disabled slot; PVM leaves the exit's DR7 at 0, so our own state decides), or a step. */
     int slot = gdb_hwbp_hit(&g->hw, d->dr6);
-    if (slot >= 0 && (d->dr7 >> (2 * slot)) & 3) {
+    if (slot >= 0 && slot != g->cpu[v->id].stepover) {
         struct gdb_hwbp *s = &g->hw.slot[slot];
         post_event(g, v, s->type == Z_HW ? EV_HWBREAK : s->type == Z_WRITE ? EV_WATCH : EV_AWATCH,
                    s->addr);

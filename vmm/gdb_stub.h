@@ -69,4 +69,15 @@ void gdb_release_all(struct gdb_stub *g);
 /* A vCPU's address view (its page tables, or physical) for the server thread. */
 int gdb_view_of(struct gdb_stub *g, int cpu, struct gdb_view *v, struct kvm_sregs *sregs);
 
+/* gdb.c: replies to GDB (framed, with the last one kept for a resend on '-'). */
+void gdb_reply(struct gdb_stub *g, const char *s);
+void gdb_reply_bin(struct gdb_stub *g, const void *payload, size_t len);
+void gdb_replyf(struct gdb_stub *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text for GDB's console ('O' packets: while GDB waits for a stop or a qRcmd reply). */
+void gdb_console(struct gdb_stub *g, const char *text);
+
+/* gdb_query.c: q packets, and H/T (alive = T) thread selection. */
+void gdb_cmd_query(struct gdb_stub *g, const char *p, const char *end);
+void gdb_cmd_thread(struct gdb_stub *g, const char *p, const char *end, bool alive);
+
 #endif

@@ -135,3 +135,18 @@ def test_ctrl_c_stops_and_detach_lets_it_finish(stub):
         return
     assert c.ask(b"D") == b"OK"
     assert vmm.wait(timeout=30) == 7
+
+
+def test_hardware_breakpoint_is_stepped_over_and_rearmed(stub):
+    """Continuing from a hardware breakpoint (still inserted) runs one loop iteration and
+    hits it again: on PVM, resuming on it would re-fire at once, forever."""
+    c, vmm = stub
+    assert c.ask(b"Z1,100005,1") == b"OK"
+    for ecx in range(3):
+        assert c.ask(b"vCont;c") == b"T05thread:1;hwbreak:;"
+        assert c.ask(b"p2") == ecx.to_bytes(8, "little").hex().encode()    # rcx
+        assert c.ask(b"p10") == (0x100005).to_bytes(8, "little").hex().encode()
+    assert c.ask(b"vCont;s:1") == b"T05thread:1;"
+    assert c.ask(b"p10") == (0x100006).to_bytes(8, "little").hex().encode()
+    assert c.ask(b"D") == b"OK"
+    assert vmm.wait(timeout=30) == 7
