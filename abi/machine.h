@@ -41,8 +41,24 @@
 #define CTL_POWEROFF           0x0  /* write: power off, the value (0-255) is vmm's exit status */
 #define CTL_PANIC              0x4  /* write: GPA of a NUL-terminated panic message */
 #define CTL_MARK               0x8  /* write: benchmark marker id (records time and counters) */
+#define CTL_DOORBELL           0xc  /* write: ring the benchmark doorbell (KVM_IOEVENTFD, no exit) */
 #define CTL_MAGIC              0x4d564d4dU /* "MMVM" little-endian */
 #define CTL_PANIC_MSG_MAX      1024
+
+/* The benchmark doorbell (docs/machine.md): 32-bit writes to RING and ECHO, and to the
+ * control port's CTL_DOORBELL, are caught in KVM by ioeventfds (no exit to the VMM) and
+ * counted by the VMM's event loop; each ECHO makes that thread raise MACHINE_DOORBELL_IRQ
+ * through KVM_IRQFD. Reads (which do exit) return the magic and the counts so far. */
+#define MACHINE_DOORBELL_GPA   0xfeb10000ULL
+#define MACHINE_DOORBELL_LEN   0x1000
+#define MACHINE_DOORBELL_IRQ   13             /* edge; ISA 13 is free (virtio uses 5-12) */
+#define DOORBELL_RING          0x00 /* write: ring (any value) */
+#define DOORBELL_ECHO          0x04 /* write: ring and get MACHINE_DOORBELL_IRQ back */
+#define DOORBELL_ID            0x08 /* read: DOORBELL_MAGIC */
+#define DOORBELL_COUNT_RING    0x0c /* read: RING writes counted so far (low 32 bits) */
+#define DOORBELL_COUNT_PORT    0x10 /* read: CTL_DOORBELL writes counted so far */
+#define DOORBELL_COUNT_ECHO    0x14 /* read: ECHO writes counted (= interrupts raised) */
+#define DOORBELL_MAGIC         0x4c4c4244U /* "DBLL" little-endian */
 
 /* The exit statuses of build/vmm when the guest did not power off by itself. */
 #define VMM_EXIT_ERROR         1    /* bad input or a host/KVM failure (one line on stderr) */
