@@ -20,6 +20,7 @@
 #include "vmm/boot.h"
 #include "vmm/console.h"
 #include "vmm/disks.h"
+#include "vmm/doorbell_kvm.h"
 #include "vmm/evloop.h"
 #include "vmm/gdb.h"
 #include "vmm/stats.h"
@@ -296,6 +297,7 @@ static void create_devices(void)
     add_region(&vm.pio, MACHINE_PIT_PORT, 4, "pit", pit_io, vm.pit);
     add_region(&vm.pio, MACHINE_PORT_B, 1, "port61", pit_port61_io, vm.pit);
     add_region(&vm.pio, CTL_PORT, CTL_PORT_LEN, "control", control_io, vm.control);
+    doorbell_attach(&vm);
 }
 
 static void load_guest(const struct options *o)
