@@ -1,5 +1,6 @@
 /* The guest's device tree, written with libfdt's sequential-write API in the layout of
- * docs/machine.md: memory, CPUs, /chosen, interrupt controllers, ISA devices, virtio-mmio.
+ * docs/machine.md: memory, CPUs, /chosen, interrupt controllers, ISA devices, virtio-mmio,
+ * the benchmark doorbell.
  * Every libfdt call is checked; the first failure ends the build with its libfdt code. */
 #include <limits.h>
 #include <stdarg.h>
@@ -145,6 +146,21 @@ static int add_virtio(void *fdt, int nslots)
     return 0;
 }
 
+/* The benchmark doorbell (docs/machine.md): its MMIO page, its echo interrupt, and the
+ * control-port register that rings it too. */
+static int add_doorbell(void *fdt)
+{
+    char name[32];
+    snprintf(name, sizeof name, "doorbell@%llx", (unsigned long long)MACHINE_DOORBELL_GPA);
+    TRY(fdt_begin_node(fdt, name));
+    TRY(fdt_property_string(fdt, "compatible", "minivmm,doorbell"));
+    TRY(CELLS(fdt, "reg", 0, (uint32_t)MACHINE_DOORBELL_GPA, 0, MACHINE_DOORBELL_LEN));
+    TRY(fdt_property_u32(fdt, "interrupt-parent", IOAPIC_PHANDLE));
+    TRY(CELLS(fdt, "interrupts", MACHINE_DOORBELL_IRQ, 0));
+    TRY(fdt_property_u32(fdt, "minivmm,port", CTL_PORT + CTL_DOORBELL));
+    return fdt_end_node(fdt);
+}
+
 static int build(const struct machine_desc *d, void *buf, int size)
 {
     TRY(fdt_create(buf, size));
@@ -160,6 +176,7 @@ static int build(const struct machine_desc *d, void *buf, int size)
     TRY(add_irqchips(buf));
     TRY(add_isa(buf));
     TRY(add_virtio(buf, d->nvirtio));
+    TRY(add_doorbell(buf));
     TRY(fdt_end_node(buf));
     return fdt_finish(buf);
 }

@@ -208,20 +208,38 @@ static void test_no_virtio_slots(void **state)
     assert_true(fdt_node_offset_by_compatible(buf, -1, "virtio,mmio") < 0);
 }
 
+/* The benchmark doorbell: its MMIO page, echo interrupt on the IOAPIC, and its port. */
+static void test_doorbell(void **state)
+{
+    build_ok();
+    expect_str("/doorbell@feb10000", "compatible", "minivmm,doorbell");
+    EXPECT_CELLS("/doorbell@feb10000", "reg", 0, 0xfeb10000, 0, 0x1000);
+    uint32_t ioapic = fdt_get_phandle(buf, node("/ioapic@fec00000"));
+    EXPECT_CELLS("/doorbell@feb10000", "interrupt-parent", ioapic);
+    EXPECT_CELLS("/doorbell@feb10000", "interrupts", 13, 0);
+    EXPECT_CELLS("/doorbell@feb10000", "minivmm,port", 0x70c);
+    assert_int_equal(fdt_node_offset_by_compatible(buf, -1, "minivmm,doorbell"),
+                     node("/doorbell@feb10000"));
+    /* It is there without any disk, too. */
+    desc.nvirtio = 0;
+    build_ok();
+    node("/doorbell@feb10000");
+}
+
 /* Exactly the nodes of docs/machine.md below the root, in its order. */
 static void test_root_children(void **state)
 {
     desc.nvirtio = 1;
     build_ok();
     static const char *const want[] = { "chosen", "memory@0", "cpus", "lapic@fee00000",
-        "ioapic@fec00000", "isa", "virtio_mmio@feb00000" };
+        "ioapic@fec00000", "isa", "virtio_mmio@feb00000", "doorbell@feb10000" };
     int n = 0, child;
     fdt_for_each_subnode(child, buf, 0) {
-        assert_true(n < 7);
+        assert_true(n < 8);
         assert_string_equal(fdt_get_name(buf, child, NULL), want[n]);
         n++;
     }
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
 }
 
 static void test_small_buffer(void **state)
@@ -268,7 +286,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_root), T(test_chosen), T(test_chosen_without_command), T(test_memory),
         T(test_cpus), T(test_irqchips), T(test_isa), T(test_virtio_slots),
-        T(test_no_virtio_slots), T(test_root_children), T(test_small_buffer),
+        T(test_no_virtio_slots), T(test_doorbell), T(test_root_children), T(test_small_buffer),
         T(test_bad_descriptions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
