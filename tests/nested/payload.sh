@@ -95,6 +95,8 @@ checks_floor() {
 checks_quick() {
     check_floor
     expect_line hi vmm -- /bin/echo hi
+    expect_ok vmm -- /bin/usertests
+    expect_ok vmm --cpus 2 -- /bin/usertests
 }
 
 checks_full() {
@@ -103,6 +105,9 @@ checks_full() {
     expect_ok vmm -- /bin/true
     expect_status 1 vmm -- /bin/false
     expect_ok vmm --cpus 2 -- /bin/true
+    expect_ok vmm -- /bin/usertests
+    expect_ok vmm --cpus 2 -- /bin/usertests
+    expect_line via-trap vmm --syscall-gate trap -- /bin/echo via-trap
 }
 
 # nested.run="CMD;CMD" from the kernel command line (run.sh --run): each must exit 0.
