@@ -12,9 +12,6 @@
 #define CR4_PAE    0x00000020
 #define MSR_EFER   0xc0000080
 #define EFER_LME   0x00000100
-#define SEG_CODE32 0x08
-#define SEG_DATA   0x10
-#define SEG_CODE64 0x18
 
 /* Xen's XEN_ELFNOTE_PHYS32_ENTRY (type 18): the 32-bit physical entry point. */
     .section .note.pvh, "a"
@@ -98,7 +95,8 @@ ap_trampoline_end:
     .code64
 /* ---- interrupt entry ----
  * Fast handlers for the vectors the benchmarks wait on: set a flag, acknowledge, iretq. */
-    .globl irq_lapic_timer, irq_pic_timer, irq_ipi_ap, irq_ipi_bsp, exc_page_fault
+    .globl irq_lapic_timer, irq_pic_timer, irq_ipi_ap, irq_ipi_bsp, irq_doorbell, exc_page_fault
+    .globl exc_invalid_opcode, user_call
 irq_lapic_timer:
     movl $1, timer_fired(%rip)
     pushq %rax
@@ -133,6 +131,14 @@ irq_ipi_bsp:
     popq %rax
     iretq
 
+irq_doorbell:
+    movl $1, echo_fired(%rip)
+    pushq %rax
+    movl $LAPIC_PA, %eax
+    movl $0, LAPIC_EOI(%rax)
+    popq %rax
+    iretq
+
 /* A fault on PF_PROBE_VA (never mapped) resumes at the address the faulting code left in
  * %rdx; any other #PF is fatal and goes the slow way. */
 exc_page_fault:
@@ -146,6 +152,55 @@ exc_page_fault:
     iretq
 1:  popq %rax
     pushq $14
+    jmp trap_common
+
+/* ---- user mode ----
+ * user_call(fn, n) runs fn(n) at CPL3 (IOPL 3, so port I/O needs no TSS bitmap; interrupts
+ * off) on the user stack and returns what fn returned. There is no system call: fn returns
+ * into `ud2`, whose #UD brings the CPU back to CPL0 on the TSS's RSP0 stack, and the #UD
+ * handler resumes the kernel where user_call left it. This works on every host, including
+ * PVM where `syscall` and `int n` from user mode do not. */
+user_call:
+    pushq %rbx
+    pushq %rbp
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, user_saved_rsp(%rip)
+    pushq $(SEG_UDATA | 3)
+    movabs $user_stack_top, %rax
+    pushq %rax
+    pushq $0x3002               /* IOPL 3, IF 0 */
+    pushq $(SEG_UCODE64 | 3)
+    leaq user_entry(%rip), %rax
+    pushq %rax
+    movq %rdi, %rax
+    movq %rsi, %rdi
+    iretq
+user_entry:
+    call *%rax
+user_return:
+    ud2
+
+/* #UD: from user_return at CPL3 it ends user_call with %rax as its result; anything else
+ * is fatal. */
+exc_invalid_opcode:
+    testb $3, 8(%rsp)           /* the CPL of the interrupted code (its CS) */
+    jz 1f
+    leaq user_return(%rip), %r11
+    cmpq %r11, (%rsp)
+    jne 1f
+    movq user_saved_rsp(%rip), %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
+    ret
+1:  pushq $0
+    pushq $6
     jmp trap_common
 
 /* Every other vector: push a dummy error code where the CPU pushes none, the vector, and
@@ -189,37 +244,43 @@ trap_common:
     addq $16, %rsp              /* vector and error code */
     iretq
 
-/* ---- GDT: flat 32-bit code, data, 64-bit code ---- */
-    .section .rodata
+/* ---- GDT: flat 32-bit code, data, 64-bit code; user data and code; the TSS, filled in by
+ * tss_init (in .data: ltr writes its busy bit) ---- */
+    .section .data
     .p2align 3
+    .globl gdt
 gdt:
     .quad 0
     .quad 0x00cf9a000000ffff    /* SEG_CODE32 */
     .quad 0x00cf92000000ffff    /* SEG_DATA */
     .quad 0x00af9a000000ffff    /* SEG_CODE64 */
+    .quad 0x00cff2000000ffff    /* SEG_UDATA, DPL 3 */
+    .quad 0x00affa000000ffff    /* SEG_UCODE64, DPL 3 */
+    .quad 0, 0                  /* SEG_TSS: 16 bytes in long mode */
 gdt_end:
 gdt_desc:
     .word gdt_end - gdt - 1
     .quad gdt
 
 /* ---- page tables: 0-4 GiB identity mapped with 2 MiB pages; 3-4 GiB (devices) uncached.
- * Nothing is mapped at or above 4 GiB, which is where the page-fault probe points. ---- */
+ * Nothing is mapped at or above 4 GiB, which is where the page-fault probe points. Every
+ * page is user-accessible (U bit): the *.user rows run the same loops at CPL3. ---- */
     .section .data.pagetables, "aw"
     .p2align 12
 pml4:
-    .quad pdpt + 0x3
+    .quad pdpt + 0x7
     .fill 511, 8, 0
 pdpt:
-    .quad pd + 0x3, pd + 0x1003, pd + 0x2003, pd + 0x3003
+    .quad pd + 0x7, pd + 0x1007, pd + 0x2007, pd + 0x3007
     .fill 508, 8, 0
 pd:
     .set addr, 0
     .rept 1536
-    .quad addr | 0x83           /* present, writable, 2 MiB */
+    .quad addr | 0x87           /* present, writable, user, 2 MiB */
     .set addr, addr + 0x200000
     .endr
     .rept 512
-    .quad addr | 0x9b           /* present, writable, PWT|PCD, 2 MiB */
+    .quad addr | 0x9f           /* present, writable, user, PWT|PCD, 2 MiB */
     .set addr, addr + 0x200000
     .endr
 
@@ -229,3 +290,11 @@ pd:
 bsp_stack_top:
     .space 16384
 ap_stack_top:
+    .space 16384
+    .globl trap_stack_top
+trap_stack_top:                 /* TSS RSP0: traps from user mode */
+    .space 16384
+user_stack_top:
+    .p2align 3
+user_saved_rsp:
+    .space 8

@@ -52,7 +52,7 @@ static inline uint32_t lapic_read(uint32_t reg)
 static inline void pause(void) { asm volatile("pause" ::: "memory"); }
 
 /* Flags the fast interrupt handlers in entry.S set. */
-extern volatile uint32_t timer_fired, ipi_replied, ap_ready;
+extern volatile uint32_t timer_fired, ipi_replied, ap_ready, echo_fired;
 extern uint64_t pf_probe_va;
 
 /* main.c */
@@ -62,6 +62,12 @@ void putu64(uint64_t v);
 void mark(uint32_t id);
 void idt_load(void);
 void lapic_enable(bool bsp);
+
+static inline void mmio_write32(uint64_t pa, uint32_t v) { *(volatile uint32_t *)(uintptr_t)pa = v; }
+static inline uint32_t mmio_read32(uint64_t pa) { return *(volatile uint32_t *)(uintptr_t)pa; }
+
+/* entry.S: run fn(n) at CPL3 and return its result (see user_call there). */
+uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t n);
 
 /* smp.c: start the second vCPU; true once it runs ap_main with interrupts on. */
 bool ap_start(void);
@@ -73,8 +79,19 @@ struct op {
     const char *(*unavailable)(void);
     /* Run the operation n times; the TSC cycles that took. */
     uint64_t (*run)(uint64_t n);
+    /* Run it at CPL3 (user_call): the *.user rows. */
+    bool user;
+    /* NULL, or a device counter of the events one operation should cause: read before
+     * the start mark and after the end mark, printed as a `bench-count` line. */
+    uint32_t (*counter)(void);
 };
 extern const struct op ops[];
 extern const size_t nops;
+
+/* doorbell.c: the rows of minivmm's benchmark doorbell (ioeventfd, irqfd). */
+const char *doorbell_missing(void);
+uint64_t run_doorbell_port(uint64_t n), run_doorbell_mmio(uint64_t n);
+uint64_t run_irqfd_echo(uint64_t n);
+uint32_t doorbell_port_count(void), doorbell_ring_count(void), doorbell_echo_count(void);
 
 #endif

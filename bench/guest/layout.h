@@ -21,7 +21,19 @@
 #define LAPIC_TIMER_VECTOR 0x40
 #define IPI_VECTOR        0x41    /* boot vCPU -> second vCPU */
 #define IPI_REPLY_VECTOR  0x42    /* second vCPU -> boot vCPU */
+#define DOORBELL_VECTOR   0x43    /* minivmm's doorbell echo, IOAPIC pin MACHINE_DOORBELL_IRQ */
 #define SPURIOUS_VECTOR   0xff
+
+/* GDT selectors (entry.S): kernel 32/64-bit code and data, user data and 64-bit code
+ * (DPL 3), the TSS whose RSP0 is the stack for traps from user mode. */
+#define SEG_CODE32        0x08
+#define SEG_DATA          0x10
+#define SEG_CODE64        0x18
+#define SEG_UDATA         0x20
+#define SEG_UCODE64       0x28
+#define SEG_TSS           0x30
+
+#define IOAPIC_PA         0xfec00000
 
 /* Where the second vCPU's real-mode trampoline is copied: below 1 MiB, page aligned, and
  * above the VMM's PVH start_info (0x6000) and command line (0x7000-0x7fff). */

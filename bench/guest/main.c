@@ -6,7 +6,9 @@
  * start, with 0x80 added at the end) so `vmm --stats` can attribute exits to it.
  * Command line: quick (0.1 s runs), ms=N (run length), reps=N, iters=N (fixed count, no
  * calibration), only=NAME (one operation, or a prefix ending in '.'), poweroff (power off
- * at once: the boot-time floor of a VMM). */
+ * at once: the boot-time floor of a VMM), idle (after the last row, print
+ * "bench-guest: idle" and halt for good instead of powering off).
+ * Rows with a device counter also print `bench-count <name> events=<n> iters=<n> rep=<r>`. */
 #include "abi/machine.h"
 #include "abi/pvh.h"
 #include "bench/guest/hw.h"
@@ -21,7 +23,7 @@ static bool on_minivmm;
 static uint32_t opt_ms = 1000, opt_reps = 1;
 static uint64_t opt_iters;
 static const char *opt_only;
-static bool opt_poweroff;
+static bool opt_poweroff, opt_idle;
 static size_t opt_only_len;
 
 struct idt_gate {
@@ -39,7 +41,21 @@ struct trap_frame {
 
 extern const char trap_stubs[];
 extern void irq_lapic_timer(void), irq_pic_timer(void), irq_ipi_ap(void), irq_ipi_bsp(void),
-    exc_page_fault(void);
+    irq_doorbell(void), exc_page_fault(void), exc_invalid_opcode(void);
+extern uint64_t gdt[];
+extern uint8_t trap_stack_top[];
+
+/* The 64-bit TSS: RSP0 is the stack for traps from user mode, and an I/O permission
+ * bitmap of zeros lets user mode use every port. user_call also sets IOPL 3, which is
+ * enough on hardware; PVM hosts raise #GP for user port I/O unless the bitmap allows it. */
+static struct {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1, ist[7], reserved2;
+    uint16_t reserved3, iomap_base;
+    uint8_t iomap[65536 / 8];
+    uint8_t iomap_end;                       /* all ones, as the architecture asks */
+} __attribute__((packed)) tss;
 
 /* ---- console and power ---- */
 
@@ -105,7 +121,9 @@ static void idt_build(void)
 {
     for (int v = 0; v < 256; v++)
         set_gate(v, (uint64_t)trap_stubs + 16 * v);
+    set_gate(6, (uint64_t)exc_invalid_opcode);
     set_gate(14, (uint64_t)exc_page_fault);
+    set_gate(DOORBELL_VECTOR, (uint64_t)irq_doorbell);
     set_gate(PIC_VECTOR_BASE, (uint64_t)irq_pic_timer);
     set_gate(LAPIC_TIMER_VECTOR, (uint64_t)irq_lapic_timer);
     set_gate(IPI_VECTOR, (uint64_t)irq_ipi_ap);
@@ -118,6 +136,19 @@ void idt_load(void)
         sizeof idt - 1, (uint64_t)idt,
     };
     asm volatile("lidt %0" :: "m"(d));
+}
+
+/* Fill in the TSS descriptor (SEG_TSS) and load it: a 16-byte system descriptor, type 9. */
+static void tss_init(void)
+{
+    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+    tss.rsp[0] = (uint64_t)trap_stack_top;
+    tss.iomap_base = offsetof(typeof(tss), iomap);
+    tss.iomap_end = 0xff;
+    gdt[SEG_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
+                       ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+    gdt[SEG_TSS / 8 + 1] = base >> 32;
+    asm volatile("ltr %w0" :: "r"(SEG_TSS));
 }
 
 /* Everything the fast handlers of entry.S do not take. Exceptions are fatal. */
@@ -270,6 +301,8 @@ static void parse_cmdline(const char *s)
             opt_iters = number(v, s);
         else if (word_is(w, len, "poweroff", &v))
             opt_poweroff = true;
+        else if (word_is(w, len, "idle", &v))
+            opt_idle = true;
         else if (word_is(w, len, "only=", &v)) {
             opt_only = v;
             opt_only_len = s - v;
@@ -294,12 +327,17 @@ static bool selected(const char *name)
 
 /* ---- the runner ---- */
 
+static uint64_t op_run(const struct op *op, uint64_t n)
+{
+    return op->user ? user_call(op->run, n) : op->run(n);
+}
+
 /* Double n until a run takes a quarter of the target, then scale it to the target. */
 static uint64_t calibrate(const struct op *op, uint64_t target)
 {
     uint64_t n = 1, c;
     for (;;) {
-        c = op->run(n);
+        c = op_run(op, n);
         if (c >= target / 4 || n >= 1ULL << 32)
             break;
         n *= 2;
@@ -323,8 +361,9 @@ static void run_op(size_t i)
     }
     uint64_t n = opt_iters ? opt_iters : calibrate(op, tsc_khz * opt_ms);
     for (uint32_t rep = 0; rep < opt_reps; rep++) {
+        uint32_t before = op->counter ? op->counter() : 0;
         mark((i + 1) << 8 | rep);
-        uint64_t c = op->run(n);
+        uint64_t c = op_run(op, n);
         mark((i + 1) << 8 | 0x80 | rep);
         putstr("bench ");
         putstr(op->name);
@@ -335,6 +374,17 @@ static void run_op(size_t i)
         putstr(" rep=");
         putu64(rep);
         putstr("\n");
+        if (op->counter) {
+            putstr("bench-count ");
+            putstr(op->name);
+            putstr(" events=");
+            putu64((uint32_t)(op->counter() - before));
+            putstr(" iters=");
+            putu64(n);
+            putstr(" rep=");
+            putu64(rep);
+            putstr("\n");
+        }
     }
 }
 
@@ -351,6 +401,7 @@ void bench_main(uint32_t start_info_pa)
 
     idt_build();
     idt_load();
+    tss_init();
     lapic_enable(true);
     pic_init();
     tsc_calibrate();
@@ -369,5 +420,12 @@ void bench_main(uint32_t start_info_pa)
         if (selected(ops[i].name))
             run_op(i);
     putstr("bench-guest: done\n");
+    if (opt_idle) {
+        /* A known quiet point (bench/run.py reads the VMM's memory here): no exits, no
+         * interrupts, until the VMM is killed. */
+        putstr("bench-guest: idle\n");
+        for (;;)
+            asm volatile("cli; hlt");
+    }
     poweroff(0);
 }
