@@ -15,10 +15,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "abi/machine.h"
 #include "vmm/gdb.h"
 #include "vmm/gdb_stub.h"
 
-#define EXIT_KILLED 137         /* vmm's status when GDB kills the guest (like SIGKILL) */
+
 #define USER_TOP 0x800000000000ULL
 
 static char out_frame[2 * GDB_PACKET_MAX + 8];
@@ -401,7 +402,7 @@ static bool handle(struct gdb_stub *g, const char *p, size_t len)
             cmd_vcont(g, p + 5, end);
         else if (!strncmp(p, "vKill", 5)) {
             gdb_reply(g, "OK");
-            vm_stop(g->vm, EXIT_KILLED);
+            vm_stop(g->vm, VMM_EXIT_KILLED);
             return false;
         } else
             gdb_reply(g, "");
@@ -410,7 +411,7 @@ static bool handle(struct gdb_stub *g, const char *p, size_t len)
         gdb_reply(g, "OK");
         return false;
     case 'k':
-        vm_stop(g->vm, EXIT_KILLED);
+        vm_stop(g->vm, VMM_EXIT_KILLED);
         return false;
     default:
         gdb_reply(g, "");

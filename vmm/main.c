@@ -104,7 +104,7 @@ static const char usage_text[] =
     "Console: Ctrl-A x quits, Ctrl-A h lists the keys.\n"
     "Exit status: the guest's power-off status; 1 on errors, 2 on usage errors,\n"
     "121 if the guest kernel panicked, 122 if the guest crashed (triple fault, internal error),\n"
-    "123 if a disk's crash-after=N cut the power.\n";
+    "123 if a disk's crash-after=N cut the power, 137 if the debugger killed the guest.\n";
 
 static __attribute__((noreturn)) void usage_error(const char *fmt, ...)
 {
