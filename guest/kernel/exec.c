@@ -1,8 +1,11 @@
 /* exec: replace a process's image with an ELF executable from the initrd.
  *
  * The new address space is built completely beside the old one (segments copied from the
- * initrd, a fresh stack with the arguments) and swapped in only when nothing can fail any
- * more, so a failed exec returns an error to an intact caller. The stack is laid out as
+ * initrd, an empty heap above them, a demand-zero stack of up to USTACK_MAX with the
+ * arguments in its top page) and swapped in only when nothing can fail any more, so a
+ * failed exec returns an error to an intact caller. Open files stay open. The segments
+ * are copied, not mapped: a cpio member's data is only 4-byte aligned, so file pages do
+ * not line up with user pages; the copy moves eight bytes per emulated step. The stack is laid out as
  * on Linux x86-64, so crt0 is the usual one:
  *     rsp -> argc, argv[0..argc-1], NULL, envp NULL, auxv AT_NULL (0, 0)
  * with the strings above, and rsp 16-byte aligned. */
@@ -23,6 +26,8 @@ static int load_segments(struct uvm *as, const char *file, const struct elf_imag
         if (!(s->flags & ELF_PF_X)) pte |= pte_nx;
         int r = uvm_map_region(as, s->vaddr, s->memsz, pte);
         if (r < 0) return r;
+        uint64_t end = (s->vaddr + s->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+        if (end > as->brk) as->brk = end;
         /* The pages come zeroed from kalloc: the bss needs no clearing. */
         if ((r = uvm_fill(as, s->vaddr, file + s->offset, s->filesz)) < 0) return r;
     }
@@ -65,14 +70,16 @@ int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
     uint64_t size;
     struct elf_image im;
     struct uvm as;
+    if (path[0] != '/') return -ENOENT;          /* no working directory yet */
     int r = initrd_lookup(bootinfo.initrd, bootinfo.initrd_size, path, &file, &size);
     if (r < 0) return r == -EINVAL ? -EIO : r;
     if ((r = elf_check(file, size, USER_IMAGE_MIN, USER_IMAGE_MAX, &im)) < 0) return r;
     if ((r = uvm_init(&as)) < 0) return r;
     uint64_t sp = 0;
     if ((r = load_segments(&as, file, &im)) < 0 ||
-        (r = uvm_map_region(&as, USER_STACK_TOP - USTACK_PAGES * PAGE_SIZE,
-                            USTACK_PAGES * PAGE_SIZE, PTE_P | PTE_U | PTE_W | pte_nx)) < 0 ||
+        (r = uvm_add_lazy(&as, as.brk, 0, PTE_P | PTE_U | PTE_W | pte_nx, R_HEAP)) < 0 ||
+        (r = uvm_add_lazy(&as, USER_STACK_TOP - USTACK_MAX, USTACK_MAX,
+                          PTE_P | PTE_U | PTE_W | pte_nx, R_STACK)) < 0 ||
         (sp = push_args(&as, argv, argc)) == 0) {
         uvm_free(&as);
         return r < 0 ? r : -E2BIG;

@@ -49,6 +49,7 @@ const char *gate_init(const char *mode)
  * away from the gate and kills its process instead of jumping to LSTAR at CPL3. */
 void gate_init_cpu(void)
 {
+    vm_cpu_init();
     uint64_t efer = rdmsr(MSR_EFER);
     if (gate_trap) {
         wrmsr(MSR_EFER, efer & ~(uint64_t)EFER_SCE);

@@ -2,7 +2,11 @@
  * over the free range [end of the kernel, first PVH module), and only pages given back
  * with kfree go on a free list. A bump page is handed out without zeroing: guest RAM
  * starts zeroed (the VMM's is fresh anonymous memory, QEMU's too) and no one wrote it
- * before. Recycled pages are zeroed when they are handed out again. */
+ * before. Recycled pages are zeroed when they are handed out again.
+ *
+ * Every page has a reference count (copy-on-write shares user pages between address
+ * spaces): kalloc sets it to 1, kref adds one, kfree drops one and frees at 0. The counts
+ * live in an array carved from the start of the range, zero like all fresh RAM. */
 #include "guest/kernel/platform.h"
 
 struct run {
@@ -14,6 +18,9 @@ static struct run *freelist;
 static uint64_t nfree_list;             /* pages on the free list */
 static uint64_t bump, bump_end;         /* physical: next fresh page, end of the range */
 static uint64_t range_start;
+static uint16_t *refs;                  /* per page from range_start */
+
+static uint16_t *ref_of(uint64_t pa) { return &refs[(pa - range_start) / PAGE_SIZE]; }
 
 void kalloc_init(uint64_t start, uint64_t end)
 {
@@ -21,40 +28,84 @@ void kalloc_init(uint64_t start, uint64_t end)
     bump_end = end & ~(PAGE_SIZE - 1);
     if (bump_end < bump)
         bump_end = bump;
+    uint64_t npages = (bump_end - bump) / PAGE_SIZE;
+    refs = P2V(bump);
+    bump += (npages * sizeof *refs + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    if (bump > bump_end)
+        bump = bump_end;
 }
 
-void *kalloc(void)
+/* A page with reference count 1; *recycled says whether it came from the free list
+ * (and may hold old data) or is fresh, zero RAM. */
+static void *take(int *recycled)
 {
     uint64_t f = lock_irqsave(&lock);
     struct run *r = freelist;
     if (r) {
         freelist = r->next;
         nfree_list--;
+        *ref_of(V2P(r)) = 1;
         unlock_irqrestore(&lock, f);
-        memset(r, 0, PAGE_SIZE);
+        *recycled = 1;
         return r;
     }
     void *p = NULL;
     if (bump < bump_end) {
         p = P2V(bump);
+        *ref_of(bump) = 1;
         bump += PAGE_SIZE;
     }
     unlock_irqrestore(&lock, f);
     return p;
 }
 
-/* Takes back a page that kalloc gave out; anything else is a kernel bug. */
-void kfree(void *page)
+/* The page's count, checked: a page kalloc did not give out is a kernel bug. */
+static uint16_t *checked_ref(void *page, const char *who)
 {
     uint64_t pa = V2P(page);
-    if ((pa & (PAGE_SIZE - 1)) || pa < range_start || pa >= bump)
-        panic("kfree: %p is not an allocated page", page);
+    if ((pa & (PAGE_SIZE - 1)) || pa < range_start || pa >= bump || *ref_of(pa) == 0)
+        panic("%s: %p is not an allocated page", who, page);
+    return ref_of(pa);
+}
+
+void kref(void *page)
+{
+    __atomic_add_fetch(checked_ref(page, "kref"), 1, __ATOMIC_RELAXED);
+}
+
+int kref_count(void *page)
+{
+    return __atomic_load_n(checked_ref(page, "kref_count"), __ATOMIC_RELAXED);
+}
+
+/* Drops a reference; the last one puts the page on the free list. */
+void kfree(void *page)
+{
+    if (__atomic_sub_fetch(checked_ref(page, "kfree"), 1, __ATOMIC_ACQ_REL) != 0)
+        return;
     uint64_t f = lock_irqsave(&lock);
     struct run *r = page;
     r->next = freelist;
     freelist = r;
     nfree_list++;
     unlock_irqrestore(&lock, f);
+}
+
+/* Recycled pages are zeroed here; fresh bump pages are zero already. */
+void *kalloc(void)
+{
+    int recycled = 0;
+    void *p = take(&recycled);
+    if (p && recycled)
+        memset(p, 0, PAGE_SIZE);
+    return p;
+}
+
+/* A page with whatever it held: for callers that overwrite all of it. */
+void *kalloc_dirty(void)
+{
+    int recycled;
+    return take(&recycled);
 }
 
 uint64_t kalloc_free_pages(void)

@@ -8,6 +8,7 @@
  * loop (and console_read's wait) enables them, so a tick never preempts the kernel, only
  * user code. A process runs on one CPU at a time, and may come back on another. */
 #include "abi/syscall.h"
+#include "guest/kernel/file.h"
 #include "guest/kernel/proc.h"
 #include "guest/kernel/sched.h"
 
@@ -52,7 +53,11 @@ static struct proc *allocproc(void)
     p->parent = NULL;
     p->chan = NULL;
     p->killed = p->xstatus = 0;
-    p->as = (struct uvm){ 0 };
+    p->pgid = p->kthread = 0;
+    p->kfn = NULL;
+    memset(p->ofile, 0, sizeof p->ofile);
+    p->as.pml4 = NULL;
+    p->as.nregion = 0;
     p->name[0] = '\0';
     return p;
 }
@@ -122,6 +127,7 @@ void yield(void)
 void sleep(void *chan)
 {
     struct proc *p = myproc();
+    if (p->killed && !p->kthread) return;     /* the caller's loop sees it and gives up */
     p->chan = chan;
     p->state = SLEEPING;
     sched();
@@ -135,6 +141,26 @@ void wakeup_locked(void *chan)
             p->state = RUNNABLE;
             sched_enqueue(p);
         }
+}
+
+void sleep_on(void *chan, struct spinlock *lk)
+{
+    if (lk == &ptable_lock) {
+        sleep(chan);
+        return;
+    }
+    acquire(&ptable_lock, mycpuid());
+    release(lk);
+    sleep(chan);
+    release(&ptable_lock);
+    acquire(lk, mycpuid());
+}
+
+void wakeup(void *chan)
+{
+    acquire(&ptable_lock, mycpuid());
+    wakeup_locked(chan);
+    release(&ptable_lock);
 }
 
 /* console_sleep_hook: called with lk held and no input. Taking ptable_lock before
@@ -174,8 +200,11 @@ int proc_fork(void)
         freeproc(np);
         return r;
     }
+    write_cr3(p->as.pml4_pa);           /* the parent's pages just became read-only */
+    fd_fork(np, p);
     *np->tf = *p->tf;
     np->tf->rax = 0;                    /* fork returns 0 in the child */
+    np->pgid = p->pgid;
     memcpy(np->name, p->name, sizeof np->name);
     acquire(&ptable_lock, mycpuid());
     np->parent = p;
@@ -189,6 +218,7 @@ void proc_exit(int status)
 {
     struct proc *p = myproc();
     if (p == initproc) panic("init exited with status %d", status);
+    fd_close_all(p);                         /* may wake pipe readers and writers */
     write_cr3(kernel_pml4_pa);               /* before its page tables go */
     uvm_free(&p->as);
     acquire(&ptable_lock, mycpuid());
@@ -205,55 +235,161 @@ void proc_exit(int status)
 }
 
 /* A status pointer that cannot take the status fails before a child is reaped. */
-static int status_writable(const struct uvm *as, uint64_t uva)
+static int status_writable(struct uvm *as, uint64_t uva)
 {
     return uvm_translate(as, uva, 1) && uvm_translate(as, uva + sizeof(int) - 1, 1);
 }
 
 int proc_wait(uint64_t status_uva)
 {
+    return (int)proc_waitpid(-1, status_uva, 0);
+}
+
+long proc_waitpid(int pid, uint64_t status_uva, int options)
+{
     struct proc *p = myproc();
+    if ((pid < -1 || pid == 0) || (options & ~WNOHANG)) return -EINVAL;
     if (status_uva && !status_writable(&p->as, status_uva)) return -EFAULT;
     acquire(&ptable_lock, mycpuid());
     for (;;) {
         int havekids = 0;
         for (struct proc *q = procs; q < procs + NPROC; q++) {
-            if (q->parent != p) continue;
+            if (q->parent != p || (pid > 0 && q->pid != pid)) continue;
             havekids = 1;
             if (q->state != ZOMBIE) continue;
-            int pid = q->pid, status = q->xstatus;
+            int cpid = q->pid, status = q->xstatus;
             q->parent = NULL;
             freeproc(q);
             release(&ptable_lock);
             if (status_uva) copyout(&p->as, status_uva, &status, sizeof status);
-            return pid;
+            return cpid;
         }
-        if (!havekids || p->killed) {
+        if (!havekids || p->killed || (options & WNOHANG)) {
             release(&ptable_lock);
-            return havekids ? -EINTR : -ECHILD;
+            return !havekids ? -ECHILD : p->killed ? -EINTR : 0;
         }
         sleep(p);
     }
 }
 
+/* Timed sleepers wait on &ticks; the tick wakes them only once the earliest deadline is
+ * due, so an idle timer costs one comparison per tick. */
+static volatile uint64_t timer_next = ~0ULL;   /* guarded by ptable_lock for writes */
+
+long proc_sleep_ms(uint64_t ms)
+{
+    struct proc *p = myproc();
+    uint64_t hz = tick_hz ? tick_hz : 1;
+    if (ms > 1000ULL * 1000 * 1000 * 1000) return -EINVAL;
+    uint64_t deadline = ticks + (ms * hz + 999) / 1000;
+    acquire(&ptable_lock, mycpuid());
+    while (ticks < deadline && !p->killed) {
+        if (deadline < timer_next) timer_next = deadline;
+        sleep((void *)&ticks);
+    }
+    release(&ptable_lock);
+    return p->killed ? -EINTR : 0;
+}
+
+/* On CPU 0's tick (it counts ticks): wakes the timed sleepers once one is due. */
+static void timer_wakeups(void)
+{
+    if (ticks < timer_next) return;
+    acquire(&ptable_lock, mycpuid());
+    timer_next = ~0ULL;                 /* the sleepers set it again as they go back */
+    wakeup_locked((void *)&ticks);
+    release(&ptable_lock);
+}
+
+/* Marks p killed by sig (the first signal wins) and wakes it if it sleeps. */
+static void signal_locked(struct proc *p, int sig)
+{
+    if (!sig) return;
+    if (!p->killed) p->killed = sig;
+    if (p->state == SLEEPING) {
+        p->state = RUNNABLE;
+        sched_enqueue(p);
+    }
+}
+
+static int signalable(const struct proc *p)
+{
+    return p->state != UNUSED && p->state != ZOMBIE && p->state != EMBRYO && !p->kthread;
+}
+
 int proc_kill(int pid, int sig)
 {
     if (sig < 0 || sig >= NSIG_CODE) return -EINVAL;
-    if (pid == 1) return -EPERM;
+    if (pid == 0) pid = -myproc()->pgid;         /* the caller's own group */
+    if (pid == 1 || pid == -1) return -EPERM;
+    int found = 0;
+    acquire(&ptable_lock, mycpuid());
+    for (struct proc *p = procs; p < procs + NPROC; p++) {
+        if (!signalable(p) || p->pid == 1) continue;
+        if (pid > 0 ? p->pid != pid : (pid == 0 || p->pgid != -pid)) continue;
+        signal_locked(p, sig);
+        found = 1;
+    }
+    release(&ptable_lock);
+    return found ? 0 : -ESRCH;
+}
+
+long proc_setpgid(int pid, int pgid)
+{
+    struct proc *me = myproc();
+    if (pgid < 0) return -EINVAL;
+    long r = -ESRCH;
+    acquire(&ptable_lock, mycpuid());
+    for (struct proc *p = procs; p < procs + NPROC; p++) {
+        if (!signalable(p) || (pid ? p->pid != pid : p != me)) continue;
+        if (p != me && p->parent != me) {
+            r = -EPERM;
+            break;
+        }
+        p->pgid = pgid ? pgid : p->pid;
+        r = p->pgid;
+        break;
+    }
+    release(&ptable_lock);
+    return r;
+}
+
+long proc_getpgid(int pid)
+{
+    if (pid == 0) return myproc()->pgid;
+    long r = -ESRCH;
     acquire(&ptable_lock, mycpuid());
     for (struct proc *p = procs; p < procs + NPROC; p++)
-        if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE &&
-            p->state != EMBRYO) {
-            if (sig && !p->killed) p->killed = sig;
-            if (sig && p->state == SLEEPING) {
-                p->state = RUNNABLE;
-                sched_enqueue(p);
-            }
-            release(&ptable_lock);
-            return 0;
-        }
+        if (p->pid == pid && signalable(p)) r = p->pgid;
     release(&ptable_lock);
-    return -ESRCH;
+    return r;
+}
+
+/* A kernel thread's first code: like forkret, but into its body instead of user mode. */
+static void kthread_entry(void)
+{
+    release(&ptable_lock);
+    myproc()->kfn();
+    panic("kernel thread %s returned", myproc()->name);
+}
+
+struct proc *kthread_start(const char *name, void (*fn)(void))
+{
+    struct proc *p = allocproc();
+    if (!p) return NULL;
+    p->ctx->rip = (uint64_t)kthread_entry;
+    p->kthread = 1;
+    p->kfn = fn;
+    p->as.pml4_pa = kernel_pml4_pa;         /* runs on the kernel's table */
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof p->name; i++) p->name[i] = name[i];
+    p->name[i] = '\0';
+    acquire(&ptable_lock, mycpuid());
+    p->parent = initproc;
+    p->state = RUNNABLE;
+    sched_enqueue(p);
+    release(&ptable_lock);
+    return p;
 }
 
 /* What a CPU exception in user mode means for the process: a signal-like code and words. */
@@ -292,6 +428,7 @@ void proc_fault(struct trapframe *tf)
 void proc_tick(struct trapframe *tf)
 {
     struct proc *p = myproc();
+    if (mycpuid() == 0) timer_wakeups();
     if ((tf->cs & 3) != 3 || !p) return;
     if (p->killed) proc_exit(128 + p->killed);
     if (sched_tick(p)) yield();
@@ -325,6 +462,7 @@ void userinit(void)
     bootinfo.syscall_gate =
         gate_init(bootarg("gate", gate, sizeof gate) ? gate : bootinfo.syscall_gate);
     user_fault_hook = proc_fault;
+    vm_pf_init();
     tick_hook = proc_tick;
     console_sleep_hook = console_sleep;
     console_wakeup_hook = console_wakeup;
@@ -339,11 +477,18 @@ void userinit(void)
     int r = exec_load(p, path, argv, argc);
     if (r == -ENOENT) panic("no init: %s not found", path);
     if (r < 0) panic("no init: %s: exec failed (error %d)", path, -r);
+    struct file *con = file_alloc(&console_fileops, NULL, 1, 1);
+    if (!con) panic("userinit: no console file");
+    p->ofile[0] = con;
+    p->ofile[1] = file_dup(con);
+    p->ofile[2] = file_dup(con);
+    p->pgid = p->pid;
     initproc = p;
     acquire(&ptable_lock, mycpuid());
     p->state = RUNNABLE;
     sched_enqueue(p);
     release(&ptable_lock);
+    consdev_init();
     __atomic_store_n(&sched_ready, 1, __ATOMIC_RELEASE);
     scheduler();
 }

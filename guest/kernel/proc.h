@@ -8,6 +8,8 @@
 #include "guest/kernel/spinlock.h"
 #include "guest/kernel/x86.h"
 
+struct file;
+
 /* Callee-saved registers of a kernel thread, at the bottom of its stack while switched out
  * (swtch.S pushes them in this order; rip is the return address of the swtch call). */
 struct context {
@@ -15,18 +17,38 @@ struct context {
 };
 
 /* A user address space: its page table and the ranges mapped in it (so that freeing and
- * copying visit only those, not 2^36 possible pages). The gate page is not a region. */
-#define NREGION (ELF_MAXSEG + 2)  /* the image segments and the stack */
+ * copying visit only those, not 2^36 possible pages). The gate page is not a region.
+ * Image segments are filled at exec; the heap, the stack and mmap regions get their pages
+ * on the first touch (demand-zero), and [lo, hi) bounds the pages a region may hold. */
+#define NREGION (ELF_MAXSEG + 2 + NMMAP)   /* image, heap, stack, mmaps */
+enum rkind { R_IMAGE, R_HEAP, R_STACK, R_MMAP };
 struct uregion {
     uint64_t start, end;        /* page-aligned, end exclusive */
+    uint64_t lo, hi;            /* pages outside [lo, hi) are not present */
     uint64_t pte;               /* leaf flags: PTE_P|PTE_U, maybe PTE_W, PTE_NX */
+    enum rkind kind;
 };
 struct uvm {
     uint64_t *pml4;             /* direct-map address; NULL if none */
     uint64_t pml4_pa;
+    uint64_t brk;               /* end of the heap (the heap region ends at PG_UP(brk)) */
     int nregion;
     struct uregion region[NREGION];
 };
+#define PTE_COW (1ULL << 9)     /* software bit: shared read-only until a write copies it */
+
+/* kalloc.c (platform file; frame reference counts for copy-on-write) */
+void kref(void *page);          /* one more reference to a kalloc'd page */
+int kref_count(void *page);
+void *kalloc_dirty(void);       /* like kalloc, without zeroing: the caller fills it all */
+
+/* Copies n bytes eight per emulated rep step (unaligned is fine), the tail bytewise. */
+static inline void copy_fast(void *d, const void *s, uint64_t n)
+{
+    uint64_t q = n >> 3, r = n & 7;
+    __asm__ volatile("rep movsq; mov %3, %%rcx; rep movsb"
+                     : "+D"(d), "+S"(s), "+c"(q) : "r"(r) : "memory");
+}
 
 enum procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
@@ -36,6 +58,10 @@ struct proc {
     struct proc *parent;        /* guarded by ptable_lock */
     void *chan;                 /* sleeping on this, if SLEEPING */
     int killed;                 /* dies with 128 + killed at the next return to user */
+    int pgid;                   /* process group (Ctrl-C goes to the foreground group) */
+    int kthread;                /* a kernel thread: no user space, cannot be killed */
+    void (*kfn)(void);          /* a kernel thread's body */
+    struct file *ofile[NOFILE]; /* open files by fd; only the process itself touches them */
     int xstatus;                /* exit status for wait() */
     struct uvm as;              /* user address space */
     char *kstack;               /* bottom of the kernel stack page */
@@ -64,12 +90,23 @@ static inline struct proc *myproc(void)
 static inline int mycpuid(void) { return mycpu()->id; }
 void scheduler(void) __attribute__((noreturn));
 void yield(void);
+/* Sleep and wakeup, xv6-style: a sleeper holds the lock that guards its condition, and
+ * the waker takes the same lock before changing the condition and calling wakeup, so no
+ * wakeup is lost. A sleep returns at once for a killed process (callers loop and check
+ * p->killed), so every blocked process dies promptly. */
 void sleep(void *chan);                        /* with ptable_lock held */
+void sleep_on(void *chan, struct spinlock *lk);   /* lk held; released while asleep */
 void wakeup_locked(void *chan);                /* with ptable_lock held */
+void wakeup(void *chan);                       /* without ptable_lock */
 int proc_fork(void);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(uint64_t status_uva);
-int proc_kill(int pid, int sig);
+long proc_waitpid(int pid, uint64_t status_uva, int options);
+long proc_sleep_ms(uint64_t ms);
+int proc_kill(int pid, int sig);               /* pid < 0: every process of group -pid */
+long proc_setpgid(int pid, int pgid);
+long proc_getpgid(int pid);
+struct proc *kthread_start(const char *name, void (*fn)(void));
 void proc_fault(struct trapframe *tf);         /* user_fault_hook */
 void proc_tick(struct trapframe *tf);          /* tick_hook */
 
@@ -97,18 +134,33 @@ void syscall_dispatch(struct trapframe *tf);
 extern uint64_t pte_nx;                        /* PTE_NX if EFER.NXE is on, else 0 */
 int uvm_init(struct uvm *as);                  /* empty space with the kernel half and gate */
 int uvm_map_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte);
+/* A demand-zero region: no pages until touched. */
+int uvm_add_lazy(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte, enum rkind kind);
 void uvm_free(struct uvm *as);                 /* not while as is loaded in CR3 */
-int uvm_copy(struct uvm *dst, const struct uvm *src);   /* dst fresh from uvm_init */
-/* Kernel pointer for va if mapped user-accessible (and writable if write), else NULL;
- * valid up to the end of va's page. */
-void *uvm_translate(const struct uvm *as, uint64_t va, int write);
-int copyout(const struct uvm *as, uint64_t uva, const void *src, uint64_t n);
-int copyin(const struct uvm *as, void *dst, uint64_t uva, uint64_t n);
+/* Copy-on-write: dst (fresh from uvm_init) shares src's pages, writable ones read-only
+ * with PTE_COW in both; the caller flushes src's TLB if src is loaded. */
+int uvm_copy(struct uvm *dst, struct uvm *src);
+/* Resolves a fault at va (demand-zero page, copy-on-write break); 0 or -EFAULT. */
+int uvm_fault(struct uvm *as, uint64_t va, int write);
+/* Kernel pointer for va if mapped user-accessible (and writable if write), faulting the
+ * page in like the user's own access would; else NULL. Valid up to the end of va's page. */
+void *uvm_translate(struct uvm *as, uint64_t va, int write);
+int copyout(struct uvm *as, uint64_t uva, const void *src, uint64_t n);
+int copyin(struct uvm *as, void *dst, uint64_t uva, uint64_t n);
 /* Like copyout, but into any user page, writable or not: exec loading read-only text. */
-int uvm_fill(const struct uvm *as, uint64_t uva, const void *src, uint64_t n);
+int uvm_fill(struct uvm *as, uint64_t uva, const void *src, uint64_t n);
 /* Copies a NUL-terminated string of at most max bytes (NUL included); returns its length,
  * -EFAULT, or -ENAMETOOLONG if no NUL within max. */
-int copyinstr(const struct uvm *as, char *dst, uint64_t uva, uint64_t max);
+int copyinstr(struct uvm *as, char *dst, uint64_t uva, uint64_t max);
+/* The heap and anonymous mappings (vmmap.c); results as the system calls'. */
+long uvm_sbrk(struct uvm *as, long incr);
+long uvm_mmap(struct uvm *as, uint64_t addr, uint64_t len, int prot, int flags);
+long uvm_munmap(struct uvm *as, uint64_t addr, uint64_t len);
+/* Frees the pages of [start, end) (page-aligned) inside region r; flushes them from the
+ * TLB if as is loaded. */
+void uvm_unmap_pages(struct uvm *as, struct uregion *r, uint64_t start, uint64_t end);
+void vm_pf_init(void);                         /* the #PF handler, SMEP/SMAP on this CPU */
+void vm_cpu_init(void);
 
 /* exec.c: load path from the initrd into p with the given arguments (kernel strings);
  * exec is the system call (user path and argv). Both return 0 or a negative errno. */

@@ -3,6 +3,7 @@
  * syscall_dispatch with the user's registers in a trapframe; arguments arrive in %rdi
  * %rsi %rdx %r10 %r8 %r9, the result leaves in %rax, negative errno on failure. */
 #include "abi/syscall.h"
+#include "guest/kernel/file.h"
 #include "guest/kernel/proc.h"
 #include "guest/kernel/sched.h"
 
@@ -11,6 +12,7 @@ typedef long (*sysfn)(struct trapframe *tf);
 #define ARG0 (tf->rdi)
 #define ARG1 (tf->rsi)
 #define ARG2 (tf->rdx)
+#define ARG3 (tf->r10)
 
 static long sys_exit(struct trapframe *tf)
 {
@@ -46,36 +48,32 @@ static long sys_poweroff(struct trapframe *tf)
     poweroff((int)(ARG0 & 0xff));
 }
 
-/* Console output straight from the user's pages (no bounce buffer): each page-sized piece
- * is checked, then written. A fault part-way returns what was written before it. */
-static long sys_write(struct trapframe *tf)
+static long sys_read(struct trapframe *tf) { return sys_read_fd((int)ARG0, ARG1, ARG2); }
+static long sys_write(struct trapframe *tf) { return sys_write_fd((int)ARG0, ARG1, ARG2); }
+static long sys_close(struct trapframe *tf) { return sys_close_fd((int)ARG0); }
+static long sys_dup(struct trapframe *tf) { return sys_dup_fd((int)ARG0); }
+static long sys_dup2(struct trapframe *tf) { return sys_dup2_fd((int)ARG0, (int)ARG1); }
+static long sys_pipe(struct trapframe *tf) { return pipe_create(ARG0); }
+static long sys_sleep(struct trapframe *tf) { return proc_sleep_ms(ARG0); }
+static long sys_sbrk(struct trapframe *tf) { return uvm_sbrk(&myproc()->as, (long)ARG0); }
+static long sys_munmap(struct trapframe *tf) { return uvm_munmap(&myproc()->as, ARG0, ARG1); }
+static long sys_setfg(struct trapframe *tf) { return consdev_setfg((int)ARG0); }
+static long sys_getpgid(struct trapframe *tf) { return proc_getpgid((int)ARG0); }
+static long sys_tsc_khz(struct trapframe *tf) { return (long)tsc_khz(); }
+
+static long sys_waitpid(struct trapframe *tf)
 {
-    uint64_t fd = ARG0, uva = ARG1, n = ARG2;
-    if (fd != 1 && fd != 2) return -EBADF;
-    const struct uvm *as = &myproc()->as;
-    uint64_t done = 0;
-    while (done < n) {
-        const char *k = uvm_translate(as, uva + done, 0);
-        if (!k) return done ? (long)done : -EFAULT;
-        uint64_t chunk = PAGE_SIZE - ((uva + done) & (PAGE_SIZE - 1));
-        if (chunk > n - done) chunk = n - done;
-        console_write(k, chunk);
-        done += chunk;
-    }
-    return (long)done;
+    return proc_waitpid((int)ARG0, ARG1, (int)ARG2);
 }
 
-/* Console input into the user's page: blocks for at least one byte, returns at most up to
- * the end of the first page of the buffer. */
-static long sys_read(struct trapframe *tf)
+static long sys_mmap(struct trapframe *tf)
 {
-    uint64_t fd = ARG0, uva = ARG1, n = ARG2;
-    if (fd != 0) return -EBADF;
-    if (n == 0) return 0;
-    char *k = uvm_translate(&myproc()->as, uva, 1);
-    if (!k) return -EFAULT;
-    uint64_t room = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
-    return (long)console_read(k, n < room ? n : room);
+    return uvm_mmap(&myproc()->as, ARG0, ARG1, (int)ARG2, (int)ARG3);
+}
+
+static long sys_setpgid(struct trapframe *tf)
+{
+    return proc_setpgid((int)ARG0, (int)ARG1);
 }
 
 static const sysfn systab[NSYSCALL] = {
@@ -85,6 +83,14 @@ static const sysfn systab[NSYSCALL] = {
     [SYS_read] = sys_read,         [SYS_write] = sys_write,
     [SYS_yield] = sys_yield,       [SYS_uptime] = sys_uptime,
     [SYS_poweroff] = sys_poweroff, [SYS_kill] = sys_kill,
+    /* 13-39: fds, pipes, memory, process groups */
+    [SYS_pipe] = sys_pipe,         [SYS_dup] = sys_dup,
+    [SYS_dup2] = sys_dup2,         [SYS_close] = sys_close,
+    [SYS_waitpid] = sys_waitpid,   [SYS_sleep] = sys_sleep,
+    [SYS_sbrk] = sys_sbrk,         [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,     [SYS_setpgid] = sys_setpgid,
+    [SYS_setfg] = sys_setfg,       [SYS_tsc_khz] = sys_tsc_khz,
+    [SYS_getpgid] = sys_getpgid,
     /* 40-49: scheduling (sched_sys.c) */
     [SYS_setsched] = sys_setsched, [SYS_getsched] = sys_getsched,
     [SYS_settickets] = sys_settickets, [SYS_setlevel] = sys_setlevel,

@@ -1,12 +1,19 @@
 /* Per-process page tables: the lower half of a 4-level table per process (its regions and
- * the shared gate page), the upper half shared with the kernel; checked access to user
- * memory for system calls.
+ * the shared gate page), the upper half shared with the kernel; demand-zero and
+ * copy-on-write faults; checked access to user memory for system calls.
  *
  * User memory is reached through the direct map after a software walk of the process's
  * table, never through the user address itself: the kernel then cannot be tricked into
- * touching kernel memory with a user-supplied pointer, needs no fault recovery, and works
- * the same on a table that is not loaded (exec builds the new image that way). A user
- * address is valid only if every level has PTE_P|PTE_U (and the leaf PTE_W for writes). */
+ * touching kernel memory with a user-supplied pointer, needs no fault recovery (and no
+ * stac/clac under SMAP), and works the same on a table that is not loaded (exec builds the
+ * new image that way). A user address is valid only if it lies in a region whose flags
+ * allow the access; a missing page there is allocated, a shared one copied, on the spot.
+ *
+ * Costs: every kernel instruction is emulated on the development host, so nothing loops
+ * over a region's pages: only over [lo, hi), the pages a region has ever had, skipping
+ * absent page tables whole. An address space belongs to one process (one thread), so it
+ * needs no lock; its TLB entries live only on the CPU running it (every switch reloads
+ * CR3), so a change needs an invlpg here and no shootdown. */
 #include "abi/syscall.h"
 #include "guest/kernel/proc.h"
 
@@ -14,6 +21,7 @@
 #define PG_DOWN(a)   ((a) & ~(PG - 1))
 #define PG_UP(a)     (((a) + PG - 1) & ~(PG - 1))
 #define PTE_TABLE    (PTE_P | PTE_W | PTE_U)   /* intermediate levels: the leaf decides */
+#define PTE_FLAGS(e) ((e) & ~0x000ffffffffff000ULL)
 
 uint64_t pte_nx;
 
@@ -36,9 +44,49 @@ static uint64_t *walk(uint64_t *pml4, uint64_t va, int level, int alloc)
     return &t[idx(va, level)];
 }
 
+/* The table at level (0: a PT ... 2: a PDPT) that maps va, or NULL; then *next is the
+ * first address past the hole, so scans skip absent tables whole. */
+static uint64_t *table_of(uint64_t *pml4, uint64_t va, int level, uint64_t *next)
+{
+    uint64_t *t = pml4;
+    for (int l = 3; l > level; l--) {
+        uint64_t e = t[idx(va, l)];
+        if (!(e & PTE_P)) {
+            uint64_t span = PG << (9 * l);
+            *next = (va | (span - 1)) + 1;
+            return NULL;
+        }
+        t = P2V(PTE_ADDR(e));
+    }
+    return t;
+}
+
+static inline int loaded(const struct uvm *as) { return read_cr3() == as->pml4_pa; }
+static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+/* Calls fn on every present leaf entry in [lo, hi). */
+typedef void (*pte_fn)(uint64_t va, uint64_t *pte, void *arg);
+static void scan(uint64_t *pml4, uint64_t lo, uint64_t hi, pte_fn fn, void *arg)
+{
+    uint64_t va = lo;
+    while (va < hi && va < USER_TOP) {
+        uint64_t next = 0, *pt = table_of(pml4, va, 0, &next);
+        if (!pt) {
+            if (next <= va) break;          /* wrapped: the end of the address space */
+            va = next;
+            continue;
+        }
+        uint64_t end = (va | (PG * 512 - 1)) + 1;
+        if (end > hi) end = hi;
+        for (; va < end; va += PG)
+            if (pt[idx(va, 0)] & PTE_P) fn(va, &pt[idx(va, 0)], arg);
+    }
+}
+
 int uvm_init(struct uvm *as)
 {
     as->nregion = 0;
+    as->brk = 0;
     as->pml4 = kalloc();
     if (!as->pml4) return -ENOMEM;
     as->pml4_pa = V2P(as->pml4);
@@ -52,41 +100,84 @@ int uvm_init(struct uvm *as)
     return 0;
 }
 
-/* Records [va, va+len) (rounded out to pages) as a region of as. */
-static int add_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte)
+/* Records [va, va+len) (rounded out to pages) as a region of as, with no pages yet. */
+static struct uregion *add_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte,
+                                  enum rkind kind)
 {
-    if (as->nregion == NREGION || len == 0 || va >= USER_TOP || len > USER_TOP - va)
-        return -EINVAL;
-    as->region[as->nregion++] = (struct uregion){ PG_DOWN(va), PG_UP(va + len), pte };
-    return 0;
+    if (as->nregion == NREGION || va >= USER_TOP || len > USER_TOP - va ||
+        (len == 0 && kind != R_HEAP))
+        return NULL;
+    struct uregion *r = &as->region[as->nregion++];
+    *r = (struct uregion){ PG_DOWN(va), PG_UP(va + len), PG_DOWN(va), PG_DOWN(va), pte, kind };
+    return r;
+}
+
+int uvm_add_lazy(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte, enum rkind kind)
+{
+    return add_region(as, va, len, pte, kind) ? 0 : -EINVAL;
+}
+
+/* Widens r's window of possibly present pages to cover the page at va. */
+static void widen(struct uregion *r, uint64_t va)
+{
+    if (r->lo == r->hi) {
+        r->lo = va;
+        r->hi = va + PG;
+    } else if (va < r->lo) {
+        r->lo = va;
+    } else if (va + PG > r->hi) {
+        r->hi = va + PG;
+    }
 }
 
 int uvm_map_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte)
 {
-    int r = add_region(as, va, len, pte);
-    if (r < 0) return r;
-    const struct uregion *rg = &as->region[as->nregion - 1];
-    for (uint64_t a = rg->start; a < rg->end; a += PG) {
+    struct uregion *r = add_region(as, va, len, pte, R_IMAGE);
+    if (!r) return -EINVAL;
+    for (uint64_t a = r->start; a < r->end; a += PG) {
         uint64_t *e = walk(as->pml4, a, 0, 1);
         void *page;
-        if (!e || !(page = kalloc())) return -ENOMEM;   /* uvm_free cleans up */
-        if (*e & PTE_P) panic("uvm_map_region: remap at %p", (void *)a);
+        if (!e) return -ENOMEM;                   /* uvm_free cleans up */
+        if (*e & PTE_P) return -ENOEXEC;          /* segments that share a page */
+        if (!(page = kalloc())) return -ENOMEM;
         *e = V2P(page) | pte;
+        widen(r, a);
     }
     return 0;
 }
 
-/* Frees the tables at level (0: the PTs, 1: the PDs, 2: the PDPTs) below the range
- * [start, end), clearing the parent entry so that shared tables go only once. */
+static void drop_page(uint64_t va, uint64_t *pte, void *arg)
+{
+    kfree(P2V(PTE_ADDR(*pte)));
+    *pte = 0;
+    if (arg) invlpg(va);
+}
+
+void uvm_unmap_pages(struct uvm *as, struct uregion *r, uint64_t start, uint64_t end)
+{
+    if (start < r->lo) start = r->lo;
+    if (end > r->hi) end = r->hi;
+    if (start < end) scan(as->pml4, start, end, drop_page, loaded(as) ? as : NULL);
+}
+
+/* Frees the tables at level (0: the PTs, 1: the PDs, 2: the PDPTs) below [start, end),
+ * clearing the parent entry so that tables shared by two ranges go only once. */
 static void free_tables(uint64_t *pml4, uint64_t start, uint64_t end, int level)
 {
     uint64_t span = PG << (9 * (level + 1));
-    for (uint64_t a = start & ~(span - 1); a < end; a += span) {
-        uint64_t *e = walk(pml4, a, level + 1, 0);
-        if (e && (*e & PTE_P)) {
+    for (uint64_t a = start & ~(span - 1); a < end && a < USER_TOP; ) {
+        uint64_t next = 0, *t = table_of(pml4, a, level + 1, &next);
+        if (!t) {
+            if (next <= a) break;
+            a = next;
+            continue;
+        }
+        uint64_t *e = &t[idx(a, level + 1)];
+        if (*e & PTE_P) {
             kfree(P2V(PTE_ADDR(*e)));
             *e = 0;
         }
+        a += span;
     }
 }
 
@@ -94,14 +185,11 @@ void uvm_free(struct uvm *as)
 {
     if (!as->pml4) return;
     for (int i = 0; i < as->nregion; i++)
-        for (uint64_t a = as->region[i].start; a < as->region[i].end; a += PG) {
-            uint64_t *e = walk(as->pml4, a, 0, 0);
-            if (e && (*e & PTE_P)) kfree(P2V(PTE_ADDR(*e)));
-        }
+        scan(as->pml4, as->region[i].lo, as->region[i].hi, drop_page, NULL);
     /* The gate's tables go with the others; the gate page itself is shared. */
     for (int level = 0; level < 3; level++) {
         for (int i = 0; i < as->nregion; i++)
-            free_tables(as->pml4, as->region[i].start, as->region[i].end, level);
+            free_tables(as->pml4, as->region[i].lo, as->region[i].hi, level);
         free_tables(as->pml4, GATE_VA, GATE_VA + PG, level);
     }
     kfree(as->pml4);
@@ -109,49 +197,115 @@ void uvm_free(struct uvm *as)
     as->nregion = 0;
 }
 
-/* Eager copy of every page (copy-on-write comes with the virtual-memory issue). */
-int uvm_copy(struct uvm *dst, const struct uvm *src)
+struct cow_arg {
+    uint64_t *dst_pml4, *dst_pt, dst_pt_va;   /* the last PT of dst, for its 2 MiB */
+    int err;
+};
+
+/* Shares one page: writable ones become read-only + PTE_COW on both sides. */
+static void share_page(uint64_t va, uint64_t *pte, void *arg)
 {
-    for (int i = 0; i < src->nregion; i++) {
-        const struct uregion *rg = &src->region[i];
-        int r = add_region(dst, rg->start, rg->end - rg->start, rg->pte);
-        if (r < 0) return r;
-        for (uint64_t a = rg->start; a < rg->end; a += PG) {
-            uint64_t *s = walk(src->pml4, a, 0, 0), *d;
-            if (!s || !(*s & PTE_P)) continue;
-            void *page;
-            if (!(d = walk(dst->pml4, a, 0, 1)) || !(page = kalloc())) return -ENOMEM;
-            memcpy(page, P2V(PTE_ADDR(*s)), PG);
-            *d = V2P(page) | (*s & ~0x000ffffffffff000ULL);
+    struct cow_arg *c = arg;
+    if (c->err) return;
+    uint64_t base = va & ~(PG * 512 - 1);
+    if (!c->dst_pt || c->dst_pt_va != base) {
+        uint64_t *e = walk(c->dst_pml4, va, 0, 1);
+        if (!e) {
+            c->err = -ENOMEM;
+            return;
         }
+        c->dst_pt = e - idx(va, 0);
+        c->dst_pt_va = base;
     }
+    if (*pte & PTE_W) *pte = (*pte & ~PTE_W) | PTE_COW;
+    kref(P2V(PTE_ADDR(*pte)));
+    c->dst_pt[idx(va, 0)] = *pte;
+}
+
+int uvm_copy(struct uvm *dst, struct uvm *src)
+{
+    struct cow_arg c = { dst->pml4, NULL, 0, 0 };
+    dst->brk = src->brk;
+    for (int i = 0; i < src->nregion && !c.err; i++) {
+        const struct uregion *r = &src->region[i];
+        dst->region[dst->nregion++] = *r;
+        scan(src->pml4, r->lo, r->hi, share_page, &c);
+    }
+    return c.err;
+}
+
+static struct uregion *find_region(struct uvm *as, uint64_t va)
+{
+    for (int i = 0; i < as->nregion; i++)
+        if (va >= as->region[i].start && va < as->region[i].end) return &as->region[i];
+    return NULL;
+}
+
+/* A write to a shared page: the last sharer takes it over, the others copy it. */
+static int cow_break(uint64_t *e, const struct uregion *r)
+{
+    void *old = P2V(PTE_ADDR(*e));
+    if (kref_count(old) == 1) {
+        *e = (*e & ~PTE_COW) | PTE_W;
+        return 0;
+    }
+    void *page = kalloc_dirty();
+    if (!page) return -ENOMEM;
+    copy_fast(page, old, PG);
+    *e = V2P(page) | r->pte;
+    kfree(old);
     return 0;
 }
 
-void *uvm_translate(const struct uvm *as, uint64_t va, int write)
+int uvm_fault(struct uvm *as, uint64_t va, int write)
+{
+    struct uregion *r = find_region(as, va);
+    if (!r || !(r->pte & PTE_P) || (write && !(r->pte & PTE_W))) return -EFAULT;
+    va = PG_DOWN(va);
+    uint64_t *e = walk(as->pml4, va, 0, 1);
+    if (!e) return -ENOMEM;
+    if (!(*e & PTE_P)) {
+        void *page = kalloc();
+        if (!page) return -ENOMEM;
+        *e = V2P(page) | r->pte;
+        widen(r, va);
+        return 0;                   /* not present: nothing to flush */
+    }
+    if (write && (*e & PTE_COW)) {
+        int err = cow_break(e, r);
+        if (err) return err;
+    }
+    if (loaded(as)) invlpg(va);     /* also clears a stale entry after a spurious fault */
+    return 0;
+}
+
+void *uvm_translate(struct uvm *as, uint64_t va, int write)
 {
     if (va >= USER_TOP) return NULL;
-    uint64_t *t = as->pml4, e = 0;
-    for (int l = 3; l >= 0; l--) {
-        e = t[idx(va, l)];
-        if ((e & (PTE_P | PTE_U)) != (PTE_P | PTE_U)) return NULL;
-        t = P2V(PTE_ADDR(e));
+    for (int tries = 0; tries < 2; tries++) {
+        uint64_t *t = as->pml4, e = 0;
+        int l;
+        for (l = 3; l >= 0; l--) {
+            e = t[idx(va, l)];
+            if ((e & (PTE_P | PTE_U)) != (PTE_P | PTE_U)) break;
+            t = P2V(PTE_ADDR(e));
+        }
+        /* Write permission is the leaf's alone: the tables above are always writable. */
+        if (l < 0 && (!write || (e & PTE_W))) return (char *)t + (va & (PG - 1));
+        if (tries || uvm_fault(as, va, write) < 0) return NULL;
     }
-    /* Write permission is the leaf's alone: the tables above are always writable. */
-    if (write && !(e & PTE_W)) return NULL;
-    return (char *)t + (va & (PG - 1));
+    return NULL;
 }
 
 /* Copies to user memory; with need_write only into pages the user may write. */
-static int copy_to(const struct uvm *as, uint64_t uva, const void *src, uint64_t n,
-                   int need_write)
+static int copy_to(struct uvm *as, uint64_t uva, const void *src, uint64_t n, int need_write)
 {
     while (n > 0) {
         char *k = uvm_translate(as, uva, need_write);
         if (!k) return -EFAULT;
         uint64_t chunk = PG - (uva & (PG - 1));
         if (chunk > n) chunk = n;
-        memcpy(k, src, chunk);
+        copy_fast(k, src, chunk);
         src = (const char *)src + chunk;
         uva += chunk;
         n -= chunk;
@@ -159,24 +313,24 @@ static int copy_to(const struct uvm *as, uint64_t uva, const void *src, uint64_t
     return 0;
 }
 
-int copyout(const struct uvm *as, uint64_t uva, const void *src, uint64_t n)
+int copyout(struct uvm *as, uint64_t uva, const void *src, uint64_t n)
 {
     return copy_to(as, uva, src, n, 1);
 }
 
-int uvm_fill(const struct uvm *as, uint64_t uva, const void *src, uint64_t n)
+int uvm_fill(struct uvm *as, uint64_t uva, const void *src, uint64_t n)
 {
     return copy_to(as, uva, src, n, 0);
 }
 
-int copyin(const struct uvm *as, void *dst, uint64_t uva, uint64_t n)
+int copyin(struct uvm *as, void *dst, uint64_t uva, uint64_t n)
 {
     while (n > 0) {
         const char *k = uvm_translate(as, uva, 0);
         if (!k) return -EFAULT;
         uint64_t chunk = PG - (uva & (PG - 1));
         if (chunk > n) chunk = n;
-        memcpy(dst, k, chunk);
+        copy_fast(dst, k, chunk);
         dst = (char *)dst + chunk;
         uva += chunk;
         n -= chunk;
@@ -184,7 +338,7 @@ int copyin(const struct uvm *as, void *dst, uint64_t uva, uint64_t n)
     return 0;
 }
 
-int copyinstr(const struct uvm *as, char *dst, uint64_t uva, uint64_t max)
+int copyinstr(struct uvm *as, char *dst, uint64_t uva, uint64_t max)
 {
     for (uint64_t i = 0; i < max; ) {
         const char *k = uvm_translate(as, uva + i, 0);

@@ -75,6 +75,17 @@ static int bad_pointers_efault(void)
     CHECK(wait((int *)0xffffffff80100000ULL) == -1 && errno == EFAULT);
     /* A read-only page (the text) cannot take read's data or wait's status. */
     CHECK(wait((int *)(uintptr_t)bad_pointers_efault) == -1 && errno == EFAULT);
+    CHECK(waitpid(-1, (int *)0x10, 0) == -1 && errno == EFAULT);
+    int *volatile lowfd = (int *)0x10;
+    CHECK(pipe(lowfd) == -1 && errno == EFAULT);
+    CHECK(pipe((int *)(uintptr_t)bad_pointers_efault) == -1 && errno == EFAULT);
+    int fd[2];
+    CHECK(pipe(fd) == 0);
+    CHECK(write(fd[1], (void *)0x10, 1) == -1 && errno == EFAULT);
+    CHECK(write(fd[1], "ab", 2) == 2);
+    CHECK(read(fd[0], (void *)0xffffffff80100000ULL, 2) == -1 && errno == EFAULT);
+    CHECK(read(fd[0], (void *)(uintptr_t)bad_pointers_efault, 2) == -1 && errno == EFAULT);
+    CHECK(close(fd[0]) == 0 && close(fd[1]) == 0);
     return 1;
 }
 
@@ -82,7 +93,10 @@ static int bad_fds_and_numbers(void)
 {
     char c;
     CHECK(write(5, "x", 1) == -1 && errno == EBADF);
-    CHECK(read(1, &c, 1) == -1 && errno == EBADF);
+    CHECK(read(-1, &c, 1) == -1 && errno == EBADF);
+    CHECK(read(1000, &c, 1) == -1 && errno == EBADF);
+    CHECK(close(9) == -1 && errno == EBADF);
+    CHECK(dup(-3) == -1 && errno == EBADF);
     CHECK(raw_syscall(0, 0, 0, 0) == -ENOSYS);
     CHECK(raw_syscall(NSYSCALL, 0, 0, 0) == -ENOSYS);
     CHECK(raw_syscall(NSYSCALL - 1, 0, 0, 0) == -ENOSYS);
@@ -200,6 +214,319 @@ static int uptime_advances(void)
     return 1;
 }
 
+/* ---- File descriptors and pipes ---- */
+
+static int dup_close_and_pipe_eof(void)
+{
+    int fd[2];
+    char buf[8];
+    CHECK(pipe(fd) == 0 && fd[0] >= 3 && fd[1] > fd[0]);
+    int d = dup(fd[1]);
+    CHECK(d > fd[1]);
+    CHECK(write(d, "hello", 5) == 5);
+    CHECK(close(d) == 0 && write(d, "x", 1) == -1 && errno == EBADF);
+    CHECK(dup2(fd[1], 12) == 12 && dup2(12, 12) == 12 && dup2(12, 16) == -1);
+    CHECK(close(fd[1]) == 0 && close(12) == 0);      /* every write end gone */
+    CHECK(read(fd[0], buf, sizeof buf) == 5 && memcmp(buf, "hello", 5) == 0);
+    CHECK(read(fd[0], buf, sizeof buf) == 0);         /* EOF */
+    CHECK(write(fd[0], "x", 1) == -1 && errno == EBADF);
+    CHECK(close(fd[0]) == 0);
+    return 1;
+}
+
+/* Until EMFILE, then everything closed again: no fd or file leaks. */
+static int fd_table_limit(void)
+{
+    int fds[40], n = 0;
+    for (; n < 40 && (fds[n] = dup(1)) >= 0; n++)
+        ;
+    CHECK(n < 40 && errno == EMFILE);
+    int fd[2];
+    CHECK(pipe(fd) == -1 && errno == EMFILE);
+    while (n > 0) CHECK(close(fds[--n]) == 0);
+    CHECK(pipe(fd) == 0 && close(fd[0]) == 0 && close(fd[1]) == 0);
+    return 1;
+}
+
+static unsigned char pattern(unsigned i) { return (unsigned char)(i * 7 + (i >> 8)); }
+
+/* 96 KiB through a 4 KiB pipe in odd-sized pieces: every byte arrives, in order, and EOF
+ * follows when the writer (a child holding the only write end) exits. */
+static int pipe_data_integrity(void)
+{
+    enum { TOTAL = 96 * 1024 };
+    static unsigned char buf[5000];
+    int fd[2];
+    CHECK(pipe(fd) == 0);
+    int pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        for (unsigned off = 0, k = 1; off < TOTAL; k = k * 3 % 4999 + 1) {
+            unsigned n = k < TOTAL - off ? k : TOTAL - off;
+            for (unsigned i = 0; i < n; i++) buf[i] = pattern(off + i);
+            if (write(fd[1], buf, n) != (long)n) _exit(1);
+            off += n;
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    unsigned got = 0;
+    long r;
+    while ((r = read(fd[0], buf, 777)) > 0) {
+        for (long i = 0; i < r; i++) CHECK(buf[i] == pattern(got + i));
+        got += r;
+    }
+    int status;
+    CHECK(r == 0 && got == TOTAL);
+    CHECK(waitpid(pid, &status, 0) == pid && status == 0);
+    close(fd[0]);
+    return 1;
+}
+
+static int epipe_fd;
+static void write_to_closed_pipe(void) { write(epipe_fd, "x", 1); _exit(3); }
+
+/* A write with no reader left fails with EPIPE and the writer dies of SIGPIPE. */
+static int pipe_epipe_kills_writer(void)
+{
+    int fd[2];
+    CHECK(pipe(fd) == 0 && close(fd[0]) == 0);
+    epipe_fd = fd[1];
+    CHECK(in_child(write_to_closed_pipe) == 128 + SIGPIPE);
+    close(fd[1]);
+    return 1;
+}
+
+/* ---- waitpid, sleep, kill of blocked processes, process groups ---- */
+
+static int waitpid_and_wnohang(void)
+{
+    int a = fork();
+    if (a == 0) { sleep(30); _exit(5); }
+    int b = fork();
+    if (b == 0) _exit(6);
+    int status;
+    CHECK(waitpid(a, &status, WNOHANG) == 0);        /* a still sleeps */
+    CHECK(waitpid(b, &status, 0) == b && status == 6);
+    CHECK(waitpid(a, &status, 0) == a && status == 5);
+    CHECK(waitpid(a, &status, 0) == -1 && errno == ECHILD);
+    CHECK(waitpid(-1, &status, 7) == -1 && errno == EINVAL);
+    CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+    return 1;
+}
+
+static int sleep_waits(void)
+{
+    long t0 = uptime();
+    CHECK(sleep(50) == 0);
+    CHECK(uptime() - t0 >= 50);
+    return 1;
+}
+
+static int blocker_fd[2];
+static void block_in_pipe_read(void) { char c; read(blocker_fd[0], &c, 1); _exit(1); }
+static void block_in_pipe_write(void)
+{
+    static char big[8192];
+    for (;;) write(blocker_fd[1], big, sizeof big);
+}
+static void block_in_sleep(void) { sleep(1000000); _exit(1); }
+/* Input or EOF (Ctrl-D: the VMM sends it when its stdin ends) keeps it reading. */
+static void block_in_console_read(void)
+{
+    char c;
+    while (read(0, &c, 1) >= 0)
+        ;
+    _exit(1);
+}
+static void block_in_wait(void)
+{
+    if (fork() == 0) { sleep(1000000); _exit(1); }
+    wait(NULL);
+    _exit(1);
+}
+
+/* Starts fn in a child, lets it block, kills it with sig; returns its wait status. */
+static int killed_while_blocked(void (*fn)(void), int sig)
+{
+    int pid = fork();
+    if (pid == 0) { fn(); _exit(1); }
+    sleep(20);
+    int status = -1;
+    if (kill(pid, sig) < 0 || waitpid(pid, &status, 0) != pid) return -1;
+    return status;
+}
+
+/* Each blocked process dies at once: none of them would ever wake up by itself. */
+static int kill_blocked_processes(void)
+{
+    CHECK(pipe(blocker_fd) == 0);
+    CHECK(killed_while_blocked(block_in_pipe_read, SIGTERM) == 128 + SIGTERM);
+    CHECK(killed_while_blocked(block_in_pipe_write, SIGINT) == 128 + SIGINT);
+    CHECK(killed_while_blocked(block_in_sleep, SIGKILL) == 128 + SIGKILL);
+    CHECK(killed_while_blocked(block_in_console_read, SIGTERM) == 128 + SIGTERM);
+    CHECK(killed_while_blocked(block_in_wait, SIGKILL) == 128 + SIGKILL);
+    close(blocker_fd[0]);
+    close(blocker_fd[1]);
+    CHECK(kill(getpid(), 0) == 0 && kill(99999, 0) == -1 && errno == ESRCH);
+    CHECK(kill(getpid(), 99) == -1 && errno == EINVAL);
+    return 1;
+}
+
+/* kill(-pgid) reaches every member of the group, and no one else. */
+static int kill_process_group(void)
+{
+    int leader = fork();
+    if (leader == 0) {
+        setpgid(0, 0);
+        if (fork() == 0) { sleep(1000000); _exit(1); }
+        sleep(1000000);
+        _exit(1);
+    }
+    CHECK(setpgid(leader, leader) == leader);      /* both sides set it: no race */
+    CHECK(getpgid(leader) == leader && getpgid(0) != leader);
+    sleep(20);
+    CHECK(kill(-leader, SIGINT) == 0);
+    int status;
+    CHECK(waitpid(leader, &status, 0) == leader && status == 128 + SIGINT);
+    /* The grandchild (now init's) dies too, maybe a moment later on another CPU. */
+    int i = 0;
+    while (kill(-leader, 0) == 0 && i++ < 500) sleep(10);
+    CHECK(kill(-leader, 0) == -1 && errno == ESRCH);
+    return 1;
+}
+
+/* ---- Memory ---- */
+
+static char cow_buf[3 * 4096];
+
+/* After fork, parent and child each write their own data and see only their own. */
+static int cow_fork_isolation(void)
+{
+    memset(cow_buf, 'p', sizeof cow_buf);
+    char *heap = sbrk(8192);
+    CHECK(heap != (void *)-1);
+    memset(heap, 'h', 8192);
+    int pid = fork();
+    if (pid == 0) {
+        int ok = cow_buf[5000] == 'p' && heap[100] == 'h';
+        memset(cow_buf, 'c', sizeof cow_buf);
+        heap[100] = 'c';
+        sleep(20);                                 /* the parent writes meanwhile */
+        _exit(ok && cow_buf[0] == 'c' && cow_buf[9000] == 'c' && heap[100] == 'c' &&
+              heap[5000] == 'h' ? 0 : 1);
+    }
+    cow_buf[0] = 'P';
+    heap[5000] = 'P';
+    int status;
+    CHECK(wait(&status) == pid && status == 0);
+    CHECK(cow_buf[0] == 'P' && cow_buf[1] == 'p' && cow_buf[9000] == 'p');
+    CHECK(heap[100] == 'h' && heap[5000] == 'P');
+    CHECK(sbrk(-8192) == heap + 8192);
+    return 1;
+}
+
+static char *gone;
+static void touch_gone(void) { (void)*(volatile char *)gone; }
+
+static int sbrk_grow_and_shrink(void)
+{
+    char *base = sbrk(0);
+    CHECK(sbrk(100000) == base && sbrk(0) == base + 100000);
+    for (int i = 0; i < 100000; i += 4096) CHECK(base[i] == 0);   /* demand-zero */
+    base[99999] = 1;
+    CHECK(sbrk(-100000) == base + 100000 && sbrk(0) == base);
+    gone = base + 50000;
+    CHECK(in_child(touch_gone) == 128 + SIGSEGV);  /* shrinking unmapped it */
+    CHECK(sbrk(4096) == base && base[0] == 0);     /* a fresh page, zeroed again */
+    CHECK(sbrk(-4096) == base + 4096);
+    CHECK(sbrk(1L << 40) == (void *)-1 && errno == ENOMEM);
+    CHECK(sbrk(-(1L << 40)) == (void *)-1 && errno == EINVAL);
+    return 1;
+}
+
+static int mmap_and_munmap(void)
+{
+    char *m = mmap(NULL, 5 * 4096, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE);
+    CHECK(m != MAP_FAILED && m[0] == 0 && m[5 * 4096 - 1] == 0);
+    m[4096] = 'x';
+    CHECK(munmap(m + 4096, 4096) == 0);            /* a hole splits it */
+    gone = m + 4096;
+    CHECK(in_child(touch_gone) == 128 + SIGSEGV);
+    m[2 * 4096] = 'y';
+    CHECK(m[2 * 4096] == 'y');
+    CHECK(mmap(m + 4096, 4096, PROT_READ, MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED) == m + 4096);
+    CHECK(mmap(m, 4096, PROT_READ, MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED) == MAP_FAILED);
+    CHECK(munmap(m, 5 * 4096) == 0);
+    CHECK(mmap(NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_ANONYMOUS | MAP_PRIVATE) == MAP_FAILED &&
+          errno == EINVAL);                        /* W^X */
+    CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE) == MAP_FAILED && errno == EINVAL);
+    CHECK(munmap((void *)1, 4096) == -1 && errno == EINVAL);
+    return 1;
+}
+
+static void write_readonly_map(void)
+{
+    char *m = mmap(NULL, 4096, PROT_READ, MAP_ANONYMOUS | MAP_PRIVATE);
+    m[0] = 1;
+}
+
+static int mmap_protection(void)
+{
+    CHECK(in_child(write_readonly_map) == 128 + SIGSEGV);
+    return 1;
+}
+
+/* Deep recursion grows the stack on demand, page by page. */
+static int recurse(int n)
+{
+    volatile char frame[1000];
+    frame[0] = (char)n;
+    return n == 0 ? 0 : recurse(n - 1) + frame[0] - (char)n;
+}
+static void below_the_stack(void)
+{
+    (void)*(volatile char *)(0x7ffffffff000ULL - (8ULL << 20) - 100);
+}
+static void big_frame(void)
+{
+    volatile char frame[7 << 20];                  /* far below, but within the limit */
+    frame[0] = 1;
+    _exit(frame[0] == 1 ? 0 : 1);
+}
+
+static int stack_growth_and_guard(void)
+{
+    CHECK(recurse(1000) == 0);                     /* about 1 MiB of stack */
+    CHECK(in_child(big_frame) == 0);
+    CHECK(in_child(below_the_stack) == 128 + SIGSEGV);
+    return 1;
+}
+
+/* Every process forks until fork says EAGAIN, then reaps its own and exits; afterwards
+ * the system works again. */
+static void fork_bomb(void)
+{
+    int hit = 0;
+    for (int i = 0; i < 200; i++) {
+        int pid = fork();
+        if (pid == 0) { hit = 0; continue; }
+        if (pid < 0) { hit = errno == EAGAIN; break; }
+    }
+    int status, any = hit;
+    while (wait(&status) > 0) any |= status == 0;
+    _exit(any ? 0 : 1);
+}
+
+static int fork_bomb_contained(void)
+{
+    CHECK(in_child(fork_bomb) == 0);
+    int pid = fork();
+    if (pid == 0) _exit(0);
+    CHECK(pid > 0 && wait(NULL) == pid);
+    return 1;
+}
+
 static const struct { int (*fn)(void); const char *name; } tests[] = {
     { fork_wait_status, "fork_wait_status" },
     { getpid_getppid, "getpid_getppid" },
@@ -212,6 +539,20 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
     { many_processes, "many_processes" },
     { preemption_and_kill, "preemption_and_kill" },
     { uptime_advances, "uptime_advances" },
+    { dup_close_and_pipe_eof, "dup_close_and_pipe_eof" },
+    { fd_table_limit, "fd_table_limit" },
+    { pipe_data_integrity, "pipe_data_integrity" },
+    { pipe_epipe_kills_writer, "pipe_epipe_kills_writer" },
+    { waitpid_and_wnohang, "waitpid_and_wnohang" },
+    { sleep_waits, "sleep_waits" },
+    { kill_blocked_processes, "kill_blocked_processes" },
+    { kill_process_group, "kill_process_group" },
+    { cow_fork_isolation, "cow_fork_isolation" },
+    { sbrk_grow_and_shrink, "sbrk_grow_and_shrink" },
+    { mmap_and_munmap, "mmap_and_munmap" },
+    { mmap_protection, "mmap_protection" },
+    { stack_growth_and_guard, "stack_growth_and_guard" },
+    { fork_bomb_contained, "fork_bomb_contained" },
 };
 
 int main(int argc, char **argv)

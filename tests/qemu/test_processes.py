@@ -39,7 +39,7 @@ def boot(*args, stdin_text=None, timeout=120):
 def test_usertests_pass(gate, cpus):
     r = boot("--cpus", cpus, "--cmdline", f"gate={gate}", "--", "/bin/usertests")
     assert f"syscall gate: {gate}" in r.stdout
-    assert "usertests: 11 passed, 0 failed" in r.stdout
+    assert re.search(r"^usertests: \d+ passed, 0 failed\r?$", r.stdout, re.M)
     assert r.returncode == 0
 
 
@@ -74,15 +74,13 @@ def test_init_with_init_path_override():
     assert "init exited with status 0" in r.stdout
 
 
-def test_interactive_init_reads_commands_until_ctrl_d():
+def test_interactive_init_runs_the_shell_until_ctrl_d():
     # The leading newline is an empty command: a byte that arrives before the console is
-    # set up may be lost, and init ignores empty lines anyway.
-    text = "\n/bin/echo hi there\n/bin/false\n/bin/nope\n" + CTRL_D
+    # set up may be lost, and the shell ignores empty lines anyway.
+    text = "\n/bin/false\n/bin/nope\n/bin/echo hi there\n" + CTRL_D
     r = boot(stdin_text=text)
     out = r.stdout
-    assert "minivmm init: no shell yet; type a program and its arguments, e.g. /bin/echo hi" in out
-    assert "init> " in out
+    assert "$ " in out
     assert re.search(r"^hi there\r?$", out, re.M)
-    assert "init: /bin/false: exit status 1" in out
-    assert "init: /bin/nope: not found" in out
-    assert r.returncode == 0
+    assert "sh: /bin/nope: not found" in out
+    assert r.returncode == 0          # Ctrl-D: the shell exits with $?, init powers off
