@@ -31,3 +31,16 @@ $(BENCH_GUEST): $(BENCH_GUEST_OBJS) bench/guest/guest.ld
 # QUICK=1: short runs, 3 rounds (under two minutes); otherwise ~1 s runs, 10 rounds.
 bench: bench-tools
 	$(PYTHON) bench/run.py --build $(BUILD) $(if $(QUICK),--quick)
+
+# make bench-nested: the bench guest on Debian's kvm_amd inside QEMU (TCG, nested SVM) with
+# npt=1 and npt=0 (tests/nested); KVM's paging counters per operation become rows
+# nested.npt1.* / nested.npt0.* of bench/results/<host>-<date>.json. Not part of QUICK: it
+# takes minutes. The bench files ride in the initramfs through NESTED_FILES, given on the
+# command line so that the test bed's own initramfs does not depend on them.
+BENCH_NESTED_FILES := $(BENCH_GUEST):/opt/minivmm/bench-guest.elf \
+    bench/nested.sh:/opt/minivmm/bench-nested.sh
+.PHONY: bench-nested
+bench-nested: $(NESTED_PAYLOAD) $(BENCH_GUEST) nested-kernel
+	@$(MAKE) --no-print-directory NESTED_FILES="$(NESTED_FILES) $(BENCH_NESTED_FILES)" \
+	    $(NESTED_INITRAMFS)
+	$(PYTHON) bench/nested.py --build $(BUILD) $(if $(ITERS),--iters $(ITERS))

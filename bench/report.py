@@ -24,7 +24,20 @@ OPS = [
     ("irq.lapic_timer.spin", "LAPIC one-shot, spinning with interrupts on"),
     ("irq.pit_timer.hlt", "8254 one-shot (3 port writes) + `hlt` until IRQ 0"),
     ("irq.ipi_roundtrip", "IPI to vCPU 1, which answers; vCPU 0 halts meanwhile"),
+    ("exit.pio.ioeventfd", "`out` to the doorbell port: KVM_IOEVENTFD, no exit to the VMM"),
+    ("exit.mmio.ioeventfd", "write to the doorbell's RING: KVM_IOEVENTFD, no exit to the VMM"),
+    ("irq.irqfd_latency", "write ECHO, `hlt` until the VMM's event loop injects IRQ 13 (irqfd)"),
+    ("loop.empty.user", "dec+jnz at CPL3 (native on PVM)"),
+    ("exit.pio.user", "`out` to an unclaimed port from CPL3"),
+    ("exit.mmio_write.user", "write to unclaimed MMIO from CPL3"),
+    ("exit.cpuid.user", "`cpuid` leaf 0 from CPL3"),
+    ("exc.page_fault.user", "#PF at CPL3, guest kernel handler, `iretq` back"),
+    ("exit.pio.ioeventfd.user", "doorbell port write from CPL3"),
+    ("exit.mmio.ioeventfd.user", "doorbell RING write from CPL3"),
 ]
+# Rows only minivmm has (its benchmark doorbell): n/a under QEMU.
+DOORBELL_ROWS = ("exit.pio.ioeventfd", "exit.mmio.ioeventfd", "irq.irqfd_latency",
+                 "exit.pio.ioeventfd.user", "exit.mmio.ioeventfd.user")
 KVM_STATS = ["exits", "pf_guest", "pf_fixed", "tlb_flush", "invlpg", "halt_exits",
              "irq_injections", "irq_window_exits"]
 
@@ -89,7 +102,6 @@ def _ratio(a, b):
 
 
 def _exit_table(by, meta):
-    empty = by.get("loop.empty.vmm")
     lines = ["| operation | minivmm: median (p10–p90) | minus loop | floor | QEMU microvm | "
              "ours/floor | ours/QEMU | exits/op | emulated insns/op |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -98,13 +110,43 @@ def _exit_table(by, meta):
         floor = by.get(name + ".floor")
         if not (ours or qemu):
             continue
-        net = _fmt(ours["median"] - empty["median"]) if ours and empty and name != "loop.empty" \
-            else "–"
+        # A user row's loop runs at CPL3 (native on PVM): subtract that loop.
+        empty = by.get("loop.empty.user.vmm" if name.endswith(".user") else "loop.empty.vmm")
+        net = _fmt(ours["median"] - empty["median"]) if ours and empty and \
+            not name.startswith("loop.empty") else "–"
         ex = f"{ours['exits_per_op']:.2f}" if ours and "exits_per_op" in ours else "–"
         ins = f"{ours['insn_emulation_per_op']:.1f}" if ours and "insn_emulation_per_op" in ours \
             else "–"
-        lines.append(f"| `{name}` | {_cell(ours)} | {net} | {_cell(floor)} | {_cell(qemu)} | "
+        qcell = "n/a" if name in DOORBELL_ROWS and not qemu else _cell(qemu)
+        lines.append(f"| `{name}` | {_cell(ours)} | {net} | {_cell(floor)} | {qcell} | "
                      f"{_ratio(ours, floor)} | {_ratio(ours, qemu)} | {ex} | {ins} |")
+    return lines
+
+
+def _doorbell_table(by):
+    """Counters, not times: the doorbell counted every write, the VMM saw no exit."""
+    lines = ["| operation | doorbell events/op | VMM exits/op | KVM exits/op |",
+             "|---|---|---|---|"]
+    for name in DOORBELL_ROWS:
+        r = by.get(name + ".vmm")
+        if r and "events_per_op" in r:
+            lines.append(f"| `{name}` | {r['events_per_op']:.2f} | "
+                         f"{r.get('exits_per_op', float('nan')):.2f} | "
+                         f"{r.get('kvm_exits_per_op', float('nan')):.2f} |")
+    return lines
+
+
+def _user_table(by):
+    """The same operation from guest CPL0 and CPL3 (PVM emulates the first, not the second)."""
+    lines = ["| operation | CPL0 (kernel) | CPL3 (user) | user/kernel | QEMU CPL3 |",
+             "|---|---|---|---|---|"]
+    for name, _ in OPS:
+        if not name.endswith(".user"):
+            continue
+        k, u = by.get(name[:-5] + ".vmm"), by.get(name + ".vmm")
+        if u:
+            lines.append(f"| `{name[:-5]}` | {_cell(k)} | {_cell(u)} | {_ratio(u, k)} | "
+                         f"{_cell(by.get(name + '.qemu')) if name not in DOORBELL_ROWS else 'n/a'} |")
     return lines
 
 
@@ -171,6 +213,86 @@ def _plot(out, stem, by):
     return os.path.basename(path)
 
 
+NESTED_OPS = ["loop.empty", "exit.pio", "exit.mmio_write", "exit.cpuid", "exit.mov_cr3",
+              "exit.invlpg", "exc.page_fault", "exc.page_fault.user", "exit.pio.user",
+              "exit.pio.ioeventfd", "irq.lapic_timer.hlt", "irq.irqfd_latency"]
+NESTED_STATS = ["kvm_exits", "vmm_exits", "kvm_pf_guest", "kvm_pf_fixed", "kvm_tlb_flush",
+                "kvm_invlpg", "kvm_insn_emulation"]
+
+
+def _nested_tables(by, meta):
+    """Per-operation KVM counters on the nested kvm_amd, npt=1 beside npt=0."""
+    if not any(k.startswith("nested.") for k in by):
+        return []
+    n = meta.get("nested", {})
+    L = ["## Paging on a standard KVM: nested kvm_amd, npt=1 vs npt=0", "",
+         f"{n.get('bed', 'tests/nested')}; {n.get('iters', '?')} iterations per row, "
+         f"{n.get('seconds', 0):.0f} s for both modes (`make bench-nested`). Counters are real "
+         "KVM behaviour; **times are TCG emulation** (marked *emulated*), not hardware.", "",
+         "| operation | " + " | ".join(f"{s.replace('kvm_', '')}/op npt=1 / npt=0"
+                                       for s in NESTED_STATS) + " | time (emulated) npt=1 / 0 |",
+         "|---|" + "---|" * (len(NESTED_STATS) + 1)]
+    for op in NESTED_OPS:
+        a, b = by.get(f"nested.npt1.{op}"), by.get(f"nested.npt0.{op}")
+        if not (a or b):
+            continue
+        cell = lambda r, k: f"{r[k]:.2f}" if r and k in r else "–"  # noqa: E731
+        t = lambda r: _fmt(r["median"]) if r and r.get("median") else "–"  # noqa: E731
+        L.append(f"| `{op}` | " + " | ".join(
+            f"{cell(a, s + '_per_op')} / {cell(b, s + '_per_op')}" for s in NESTED_STATS) +
+            f" | {t(a)} / {t(b)} |")
+    a, b = by.get("nested.npt1.run"), by.get("nested.npt0.run")
+    if a or b:
+        keys = sorted({k for r in (a, b) if r for k in r
+                       if k.startswith(("run_", "vm_mmu_", "vm_pages_"))})
+        L += ["", "Whole run of every row (boot and calibration included): KVM's totals.", "",
+              "| counter | npt=1 | npt=0 |", "|---|---|---|"]
+        L += [f"| `{k.split('_', 1)[1]}` | {(a or {}).get(k, '–')} | {(b or {}).get(k, '–')} |"
+              for k in keys]
+    mmu = [k for op in NESTED_OPS for r in [by.get(f"nested.npt0.{op}")] if r
+           for k in r if k.startswith("vm_mmu_") and r[k]]
+    L += ["", "Whole-VM counters per operation (`mmu_*`, from a run of the row alone minus a "
+          "run with none): " + (", ".join(sorted(set(mmu))) if mmu else
+                                "all 0 for these rows (the bench guest's page tables never "
+                                "change, so KVM's shadow pages are built once)") + ".", ""]
+    png = _plot_nested(by)
+    if png:
+        L += [f"![paging counters]({png})", ""]
+    return L
+
+
+def _plot_nested(by, out=None, stem=None):
+    """Per-operation counters, npt=1 vs npt=0, one panel per counter."""
+    if out is None:
+        out, stem = _plot_nested.out, _plot_nested.stem
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    ops = [op for op in NESTED_OPS if f"nested.npt1.{op}" in by or f"nested.npt0.{op}" in by]
+    stats = ["kvm_exits", "kvm_tlb_flush", "kvm_invlpg", "kvm_pf_guest", "kvm_insn_emulation"]
+    fig, axes = plt.subplots(1, len(stats), figsize=(3.2 * len(stats), 0.4 * len(ops) + 1.8),
+                             sharey=True)
+    for ax, st in zip(axes, stats):
+        for k, (npt, color) in enumerate([("1", "tab:green"), ("0", "tab:red")]):
+            xs = [by.get(f"nested.npt{npt}.{op}", {}).get(st + "_per_op", 0) for op in ops]
+            ax.barh([i + (k - 0.5) * 0.4 for i in range(len(ops))], xs, 0.4, color=color,
+                    label=f"npt={npt}")
+        ax.set_title(st.replace("kvm_", "") + " / op")
+        ax.set_yticks(range(len(ops)))
+        ax.set_yticklabels(ops)
+        ax.invert_yaxis()
+    axes[0].legend(loc="lower right")
+    fig.suptitle("KVM counters per operation, nested kvm_amd: npt=1 (NPT) vs npt=0 (shadow)")
+    fig.tight_layout()
+    path = os.path.join(out, stem + "-paging.png")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return os.path.basename(path)
+
+
 def write(out, stem, meta, rows):
     """Write <stem>.md (and the plot) into out; returns the markdown's path."""
     by = {r["name"]: r for r in rows}
@@ -199,9 +321,30 @@ def write(out, stem, meta, rows):
         L += ["`exit.vmm_overhead` is measured inside the `exit.pio` window (control-port "
               "marks); `.io` and `.mmio` average every exit of the run (console, marks, PIT "
               "included).", ""]
+    dt = _doorbell_table(by)
+    if len(dt) > 2:
+        L += ["## ioeventfd and irqfd (minivmm's benchmark doorbell)", ""] + dt + [""]
+        L += ["Each write is caught by KVM_IOEVENTFD and counted by the VMM's event loop: the "
+              "window of the loop holds only the start mark's own exit (0 per write). "
+              "`irq.irqfd_latency` is write → event-loop thread → KVM_IRQFD → guest handler.",
+              ""]
+    ut = _user_table(by)
+    if len(ut) > 2:
+        L += ["## Guest user mode (CPL3) against guest kernel mode", ""] + ut + [""]
+    mem = [by.get(n) for n in ("vmm.rss_overhead", "vmm.private_overhead")]
+    if any(mem):
+        L += ["## VMM memory (KiB, the bench guest idling; guest RAM excluded)", "",
+              "| row | median (p10–p90) |", "|---|---|"]
+        L += [f"| `{r['name']}` | {r['median']:.0f} ({r['p10']:.0f}–{r['p90']:.0f}) |"
+              for r in mem if r] + [""]
+        L += ["`vmm.rss_overhead`: the process RSS minus the guest RAM mapping's RSS (shared "
+              "library pages included); `vmm.private_overhead`: private pages only. Aim: "
+              "≤ 3 MiB.", ""]
     kt = _kvm_table(by)
     if len(kt) > 2:
         L += ["## KVM statistics per operation (minivmm, from the marked windows)", ""] + kt + [""]
+    _plot_nested.out, _plot_nested.stem = out, stem
+    L += _nested_tables(by, meta)
     bt = _boot_table(by)
     if len(bt) > 2:
         L += ["## Boot", ""] + bt + [""]

@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ QEMU = "qemu-system-x86_64"
 QEMU_EXIT_PORT = 0xf4          # bench/guest/layout.h PORT_QEMU_EXIT
 KERNEL_QEMU_EXIT_PORT = 0x501  # where the bundled kernel looks for isa-debug-exit
 GUEST_LINE = re.compile(r"^bench (\S+) (.*)$")
+COUNT_LINE = re.compile(r"^bench-count (\S+) events=(\d+) iters=(\d+)")
 KV = re.compile(r"(\w+)=(\S+)")
 # The shell prompt that ends boot.prompt; the bundled userland prints none yet.
 PROMPT = re.compile(r"(^|\n)[$#] $")
@@ -80,12 +82,16 @@ def run(cmd, timeout, **kw):
     return r, time.monotonic() - t0
 
 
-def parse_guest(out):
-    """The bench guest's output: (tsc_khz, {op: [(cycles, iters)]}, {op: reason})."""
+def parse_guest(out, counts=None):
+    """The bench guest's output: (tsc_khz, {op: [(cycles, iters)]}, {op: reason}); the
+    device counts of `bench-count` lines go to counts {op: [events per op]}."""
     tsc_khz, ops, skips = 0, {}, {}
     for line in out.splitlines():
         line = line.rstrip("\r")
-        if line.startswith("bench-guest: tsc_khz="):
+        m = COUNT_LINE.match(line)
+        if m and counts is not None:
+            counts.setdefault(m.group(1), []).append(int(m.group(2)) / max(1, int(m.group(3))))
+        elif line.startswith("bench-guest: tsc_khz="):
             tsc_khz = int(KV.search(line).group(2))
         elif line.startswith("bench-skip "):
             name, _, why = line[len("bench-skip "):].partition(": ")
@@ -96,6 +102,21 @@ def parse_guest(out):
                 kv = dict(KV.findall(m.group(2)))
                 ops.setdefault(m.group(1), []).append((int(kv["cycles"]), int(kv["iters"])))
     return tsc_khz, ops, skips
+
+
+def smaps(pid):
+    """/proc/PID/smaps as a list of {field: KiB, "anon": bool, "name": str}."""
+    maps, cur = [], None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = head[5] if len(head) > 5 else ""
+                cur = {"name": name, "anon": name == ""}
+                maps.append(cur)
+            elif cur is not None and len(head) == 3 and head[2] == "kB":
+                cur[head[0].rstrip(":")] = int(head[1])
+    return maps
 
 
 def mark_windows(stats, names):
@@ -136,11 +157,14 @@ class Bench:
     def guest_cmdline(self, extra=""):
         return f"ms={self.ms} reps={self.a.reps} {extra}".strip()
 
-    def record_ops(self, who, tsc_khz, ops, skips, windows=None):
+    def record_ops(self, who, tsc_khz, ops, skips, windows=None, counts=None):
         for name, runs in ops.items():
             for k, (cycles, iters) in enumerate(runs):
                 ns = cycles * 1e6 / (tsc_khz * iters)
                 extra = {"cycles": cycles / iters, "iters": iters}
+                c = (counts or {}).get(name)
+                if c and k < len(c):
+                    extra["events_per_op"] = c[k]   # the doorbell's own count
                 w = (windows or {}).get(name)
                 if w and k < len(w):
                     per = w[k]
@@ -163,13 +187,15 @@ class Bench:
             r, _ = run(cmd, timeout=self.a.timeout)
             if r.returncode != 0:
                 return self.fail("minivmm suite", r)
-            tsc, ops, skips = parse_guest(r.stdout)
+            counts = {}
+            tsc, ops, skips = parse_guest(r.stdout, counts)
             stats = json.load(open(st.name))
         # Every op prints a line or a skip, in the order of the guest's table, whose index
         # numbers the marks.
         order = [l.split()[1].rstrip(":") for l in r.stdout.splitlines()
                  if l.startswith(("bench ", "bench-skip "))]
-        self.record_ops("vmm", tsc, ops, skips, mark_windows(stats, list(dict.fromkeys(order))))
+        self.record_ops("vmm", tsc, ops, skips, mark_windows(stats, list(dict.fromkeys(order))),
+                        counts)
         by = stats["exits"]["by_reason"]
         t = stats["time"]["vmm_ns_by_reason"]
         for reason in ("IO", "MMIO"):
@@ -213,6 +239,44 @@ class Bench:
             return self.fail("QEMU suite", r)
         tsc, ops, skips = parse_guest(r.stdout)
         self.record_ops("qemu", tsc, ops, skips)
+
+    # ---- the VMM's memory: RSS minus the guest RAM it backs ----
+
+    def vmm_memory(self, mem_mib=256):
+        """The bench guest runs no row, prints `bench-guest: idle` and halts; then the VMM's
+        /proc/PID/smaps gives its RSS and the guest RAM mapping's (the anonymous mapping of
+        exactly --mem bytes: RAM the guest touched). Rows in KiB: vmm.rss_overhead (RSS,
+        shared library pages included) and vmm.private_overhead (private pages only)."""
+        cmd = [self.vmm, "--kernel", self.guest, "--initrd", self.empty, "--mem",
+               f"{mem_mib}M", "--cmdline", "only=none idle"]
+        self.cmds["vmm.rss_overhead"] = cmd
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL)
+        try:
+            deadline, out = time.monotonic() + 30, b""
+            while time.monotonic() < deadline and b"bench-guest: idle\n" not in out:
+                if select.select([p.stdout], [], [], 1)[0]:
+                    chunk = os.read(p.stdout.fileno(), 4096)
+                    if not chunk:
+                        break
+                    out += chunk
+            if b"bench-guest: idle\n" not in out:
+                return self.s.skip("vmm.rss_overhead.vmm", "the guest never reached idle")
+            maps = smaps(p.pid)
+        finally:
+            p.kill()
+            p.wait()
+        guest = [m for m in maps if m["anon"] and m["Size"] == mem_mib * 1024]
+        if len(guest) != 1:
+            return self.s.skip("vmm.rss_overhead.vmm", "guest RAM mapping not found in smaps")
+        g = guest[0]
+        total = {k: sum(m.get(k, 0) for m in maps)
+                 for k in ("Rss", "Private_Clean", "Private_Dirty")}
+        priv = lambda m: m.get("Private_Clean", 0) + m.get("Private_Dirty", 0)  # noqa: E731
+        self.s.add("vmm.rss_overhead", total["Rss"] - g["Rss"], unit="KiB",
+                   rss_kib=total["Rss"], guest_touched_kib=g["Rss"])
+        self.s.add("vmm.private_overhead", total["Private_Clean"] + total["Private_Dirty"]
+                   - priv(g), unit="KiB")
 
     # ---- boot times: exec to exit ----
 
@@ -305,12 +369,13 @@ class Bench:
     def suite_guest_os(self):
         """build/guest/initrd holds bin/bench once the guest OS benchmarks exist: it prints
         `bench <name> ns=<per op> iters=<n>` lines (docs/measuring.md)."""
-        prog = os.path.join(self.b, "guest", "initrd", "bin", "bench")
-        if not os.path.exists(prog):
+        progs = [p for p in ("osbench", "bench")
+                 if os.path.exists(os.path.join(self.b, "guest", "initrd", "bin", p))]
+        if not progs:
             for name in ("syscall.null", "pipe.roundtrip", "fork.exit_wait", "blk.iops"):
-                self.s.skip(f"{name}.vmm", "no /bin/bench in the bundled userland yet")
+                self.s.skip(f"{name}.vmm", "no /bin/osbench in the bundled userland yet")
             return
-        r, _ = run([self.vmm, "--", "/bin/bench"] + (["quick"] if self.a.quick else []),
+        r, _ = run([self.vmm, "--", "/bin/" + progs[0]] + (["quick"] if self.a.quick else []),
                    timeout=self.a.timeout)
         for line in r.stdout.splitlines():
             m = GUEST_LINE.match(line.rstrip("\r"))
@@ -332,6 +397,7 @@ class Bench:
         self.boot_true()
         self.boot_prompt()
         self.suite_guest_os()
+        self.vmm_memory()
 
 
 def main():
