@@ -95,14 +95,17 @@ static int accounting(void)
     return 1;
 }
 
-/* A child yielding every 2 ms for 100 ms of CPU under MLFQ 10/20/40 ms: with the
- * accounting rule it sinks to the bottom however often it yields; without it, never. */
+/* A child yielding every 2 ms for 200 ms of CPU under MLFQ 50/100/200 ms: with the
+ * accounting rule it sinks to the bottom however often it yields; without it, never.
+ * The allotments are long because the guest cannot see steal time: were the host to
+ * deschedule this vCPU for a whole allotment in the middle of a 2 ms spin, the child
+ * would look as if it had used it up. */
 static int level_after_yields(int flags)
 {
-    setsched(SCHED_MLFQ, 10, flags, 0);
+    setsched(SCHED_MLFQ, 50, flags, 0);
     int pid = fork();
     if (pid == 0) {
-        while (cputime() < 100000) {
+        while (cputime() < 200000) {
             spin_ms(2);
             yield();
         }
