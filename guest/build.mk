@@ -3,3 +3,4 @@ include guest/kernel/build.mk
 include guest/lib/build.mk
 include guest/user/build.mk
 -include guest/fs/build.mk
+include guest/disk.mk

@@ -3,8 +3,10 @@
 # the guest follows the specs (PVH, 16550A, 8254, LAPIC/IOAPIC), not our VMM's quirks.
 #
 #   tests/qemu/boot.sh [--cpus N] [--mem MIB] [--cmdline STR] [--tick lapic|pit]
-#                      [--timeout SECONDS] [-- COMMAND [ARGS...]]
+#                      [--timeout SECONDS] [--disk FILE]... [-- COMMAND [ARGS...]]
 #
+# Each --disk FILE (raw image) becomes one QEMU virtio-blk-device on the modern (version 2)
+# virtio-mmio transport, like the VMM's --disk; the first is the guest's root file system.
 # The device tree (microvm.dts, filled in and compiled with dtc) is passed with -initrd,
 # followed at the next 4 KiB boundary by build/guest/initrd.cpio if it exists. Exits with
 # the guest's power-off status (QEMU's isa-debug-exit exits with (v << 1) | 1), 121 on a
@@ -17,6 +19,7 @@ kernel=${KERNEL:-$root/build/guest/kernel.elf}
 initrd=${INITRD:-$root/build/guest/initrd.cpio}
 cpus=1 mem=256 cmdline="" tick=lapic timeout=120
 command=()
+disks=()
 
 die() { echo "boot.sh: $*" >&2; exit 122; }
 
@@ -27,9 +30,10 @@ while [ $# -gt 0 ]; do
     --cmdline) cmdline=$2; shift 2 ;;
     --tick) tick=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
+    --disk) disks+=("$2"); shift 2 ;;
     --) shift; command=("$@"); break ;;
     *) echo "usage: $0 [--cpus N] [--mem MIB] [--cmdline STR] [--tick lapic|pit]" \
-            "[--timeout S] [-- COMMAND ...]" >&2; exit 2 ;;
+            "[--timeout S] [--disk FILE]... [-- COMMAND ...]" >&2; exit 2 ;;
     esac
 done
 case "$cpus" in [1-8]) ;; *) die "--cpus must be 1..8" ;; esac
@@ -92,11 +96,20 @@ if [ -f "$initrd" ]; then
     cat "$initrd" >> "$tmp/modules"
 fi
 
+disk_args=()
+for ((i = 0; i < ${#disks[@]}; i++)); do
+    [ -f "${disks[$i]}" ] || die "no disk image at ${disks[$i]}"
+    [ $i -lt 8 ] || die "at most 8 disks"
+    disk_args+=(-drive "if=none,id=d$i,format=raw,file=${disks[$i]}"
+                -device "virtio-blk-device,drive=d$i")
+done
+[ ${#disks[@]} -eq 0 ] || disk_args+=(-global virtio-mmio.force-legacy=false)
+
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
     -M microvm,acpi=off -accel tcg -m "${mem}M" -smp "$cpus" \
     -nographic -nodefaults -monitor none -serial stdio -no-reboot \
     -kernel "$kernel" -initrd "$tmp/modules" \
-    -device isa-debug-exit,iobase=0x501,iosize=2 \
+    -device isa-debug-exit,iobase=0x501,iosize=2 "${disk_args[@]}" \
     2> >(tee "$tmp/stderr" >&2)
 rc=$?
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

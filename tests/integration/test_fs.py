@@ -1,0 +1,132 @@
+"""The guest's file system on a virtio disk, end to end: files persist across boots, the
+disk stays fsck-clean, each file-system system call behaves (guest/user/fstests.c), the
+journaling modes, raw block I/O on a second disk, and exec from the disk."""
+import os
+import shutil
+import subprocess
+
+import pytest
+from conftest import BUILD, run_vmm
+
+DISK_IMG = os.path.join(BUILD, "guest", "disk.img")
+MKFS = os.path.join(BUILD, "mkfs")
+FSCK = os.path.join(BUILD, "fsck")
+STAGING = os.path.join(BUILD, "guest", "initrd")
+
+
+@pytest.fixture(scope="module")
+def wired(tmp_path_factory):
+    """Whether syscall.c dispatches block 50-79 to fsys_syscall (the processes part's hook)."""
+    if not os.path.exists(DISK_IMG):
+        pytest.fail("build/guest/disk.img is missing: run make first")
+    path = tmp_path_factory.mktemp("probe") / "disk.img"
+    shutil.copyfile(DISK_IMG, path)
+    r = run_vmm("--disk", str(path), "--", "/bin/touch", "/probe")
+    return "not implemented" not in r.stdout + r.stderr
+
+
+@pytest.fixture
+def disk(tmp_path, wired):
+    """A fresh copy of the bundled disk (build/guest/disk.img) for one test."""
+    if not wired:
+        pytest.skip("the kernel does not dispatch system calls 50-79 to fsys_syscall yet")
+    path = tmp_path / "disk.img"
+    shutil.copyfile(DISK_IMG, path)
+    return str(path)
+
+
+def fsck(path):
+    r = subprocess.run([FSCK, path], capture_output=True, text=True)
+    print(r.stdout, r.stderr)
+    return r.returncode
+
+
+def test_files_persist_across_boots(vmm, disk):
+    r = vmm("--disk", disk, "--", "/bin/sh", "-c", "echo x > /f")
+    assert r.returncode == 0, r.stderr
+    r = vmm("--disk", disk, "--", "/bin/cat", "/f")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "x"
+    assert fsck(disk) == 0
+
+
+def test_programs_come_from_the_disk(vmm, disk):
+    # A program that exists only on the disk (copied there in the first boot) runs from it.
+    r = vmm("--disk", disk, "--", "/bin/cp", "/bin/echo", "/hello")
+    assert r.returncode == 0, r.stderr
+    r = vmm("--disk", disk, "--", "/hello", "from", "the", "disk")
+    assert r.returncode == 0, r.stderr
+    assert "from the disk" in r.stdout
+    assert "fs: mounted disk 0" in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("mode", ["ordered", "journal", "writeback"])
+def test_fstests_quick(vmm, disk, mode):
+    r = vmm("--disk", disk, "--cmdline", f"fsmode={mode}", "--", "/bin/fstests",
+            "create_read", "seek_holes", "dirs", "links_rename", "unlink_open", "errors",
+            timeout=300)
+    print(r.stdout, r.stderr)
+    assert f"{mode} mode" in r.stdout + r.stderr
+    assert "fstests: 6 passed, 0 failed" in r.stdout
+    assert r.returncode == 0
+    assert fsck(disk) == 0
+
+
+def test_fstests_big_file_and_concurrent_writers(vmm, disk):
+    r = vmm("--disk", disk, "--", "/bin/fstests", "bigfile", "concurrent", timeout=600)
+    print(r.stdout, r.stderr)
+    assert "fstests: 2 passed, 0 failed" in r.stdout
+    assert fsck(disk) == 0
+
+
+@pytest.mark.skipif(not os.environ.get("FS_SLOW"), reason="300 files: minutes; FS_SLOW=1 runs it")
+def test_fstests_many_files(vmm, disk):
+    r = vmm("--disk", disk, "--", "/bin/fstests", "many_files", timeout=900)
+    assert "fstests: 1 passed, 0 failed" in r.stdout
+    assert fsck(disk) == 0
+
+
+def test_ls_mkdir_mv_rm_ln_df(vmm, disk):
+    script = ("mkdir -p /a/b; echo one > /a/b/f; ln /a/b/f /a/g; mv /a/g /a/h; cp /a/h /a/c; "
+              "touch /a/t; ls -l /a; rm -r /a/b; ls /a; df; sync")
+    r = vmm("--disk", disk, "--", "/bin/sh", "-c", script)
+    out = r.stdout
+    assert r.returncode == 0, r.stderr
+    assert "-rw-r--r--   2         4" in out           # /a/h: the link, 4 bytes
+    assert "drwxr-xr-x" in out
+    assert "\nc\nh\nt\n" in out                        # after rm -r /a/b
+    assert "Mounted on" in out and "ordered mode" in out
+    r = vmm("--disk", disk, "--", "/bin/cat", "/a/c")
+    assert r.stdout.splitlines()[-1] == "one"
+    assert fsck(disk) == 0
+
+
+def test_raw_disk_io_on_a_second_disk(vmm, disk, tmp_path):
+    scratch = tmp_path / "scratch.img"
+    with open(scratch, "wb") as f:
+        f.truncate(4 << 20)
+    r = vmm("--disk", disk, "--disk", str(scratch), "--", "/bin/disktest", "1")
+    print(r.stdout, r.stderr)
+    assert "disktest: PASS" in r.stdout
+    data = scratch.read_bytes()
+    assert data[:4096] != bytes(4096)                  # block 0 written on the host file
+
+
+def test_read_only_disk_mounts_and_refuses_writes(vmm, disk):
+    r = vmm("--disk", disk + ",ro", "--", "/bin/sh", "-c", "cat /bin/../bin/ls > /dev/null; "
+            "echo y > /new")
+    assert "read-only" in r.stdout + r.stderr
+    r = vmm("--disk", disk, "--", "/bin/ls", "/")
+    assert "new" not in r.stdout.split()
+
+
+def test_no_disk_falls_back_to_the_initrd(vmm, tmp_path, wired):
+    # Without a usable disk the programs come from the initrd and file calls fail cleanly.
+    if not wired:
+        pytest.skip("the kernel does not dispatch system calls 50-79 to fsys_syscall yet")
+    blank = tmp_path / "blank.img"
+    with open(blank, "wb") as f:
+        f.truncate(1 << 20)
+    r = vmm("--disk", str(blank), "--", "/bin/sh", "-c", "echo hi; echo x > /f")
+    assert "hi" in r.stdout
+    assert "cannot mount disk 0" in r.stdout + r.stderr
