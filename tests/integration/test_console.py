@@ -24,12 +24,12 @@ def console():
 def test_interactive_prompt_runs_commands(console):
     c = console()
     before = c.termios()
-    c.expect("init> ")
+    c.expect("$ ")
     c.send("/bin/echo typed at the prompt\r")
     c.expect("\ntyped at the prompt\r\n")     # the output line, not the echo of the input
-    c.expect("init> ")
+    c.expect("$ ")
     c.send("/bin/false\r")
-    c.expect("init> ")
+    c.expect("$ ")
     c.send(b"\x01x")                       # Ctrl-A x
     assert c.wait() == 0
     assert "terminated by Ctrl-A x" in c.out.decode(errors="replace")
@@ -38,7 +38,7 @@ def test_interactive_prompt_runs_commands(console):
 
 def test_ctrl_a_h_shows_help(console):
     c = console()
-    c.expect("init> ")
+    c.expect("$ ")
     c.send(b"\x01h")
     c.expect("Ctrl-A x")
     c.send(b"\x01x")
@@ -55,14 +55,14 @@ def test_input_from_a_pipe():
 def test_stdin_dev_null():
     r = subprocess.run([VMM], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=60)
-    assert "init> " in r.stdout
+    assert "$ " in r.stdout
     assert r.returncode == 0, r
 
 
 def test_long_input_is_not_lost(console):
     # More than the UART's 16-byte FIFO at once: the VMM must hold the rest back, not drop it.
     c = console()
-    c.expect("init> ")
+    c.expect("$ ")
     word = "abcdefghij" * 12
     c.send(f"/bin/echo {word}\r")
     c.expect(f"\n{word}\r\n")
