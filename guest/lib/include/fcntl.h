@@ -1,5 +1,5 @@
-/* open() and its flags (the Linux values). Files arrive with the file system (issue 4):
- * until then open fails with ENOSYS (guest/lib/nofs.c). */
+/* open() and its flags (the Linux values); the stub is in fsyscall.S with the other
+ * file-system calls (it answers ENOSYS until the kernel dispatches them). */
 #ifndef ULIB_FCNTL_H
 #define ULIB_FCNTL_H
 

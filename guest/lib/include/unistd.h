@@ -52,7 +52,7 @@ int getpgid(int pid);
 int setfg(int pgid);
 long tsc_khz(void);             /* the TSC frequency, for timing with rdtsc */
 
-/* Changes the current directory (fails with ENOSYS until the file system, issue 4). */
+/* Changes the current directory (stub in fsyscall.S). */
 int chdir(const char *path);
 
 /* Any system call by number with the kernel's raw result (-errno on error, errno left
