@@ -1,6 +1,6 @@
 #!/bin/sh
 # The checks the nested test bed runs inside QEMU on the real kvm_amd, once per npt mode.
-# Usage (from /init): NESTED_MODE=npt=1 payload.sh floor|quick|full|cmdline RESULTS
+# Usage (from /init): NESTED_MODE=npt=1 payload.sh floor|quick|full|cmdline|gdb RESULTS
 # Every check prints `nested: npt=1: check PASS|FAIL NAME [(why)]` with its output indented
 # below, and appends `PASS NAME` or `FAIL NAME (why)` to RESULTS for /init's summary line.
 #
@@ -97,6 +97,7 @@ checks_quick() {
     expect_line hi vmm -- /bin/echo hi
     expect_ok vmm -- /bin/usertests
     expect_ok vmm --cpus 2 -- /bin/usertests
+    expect_line 3 vmm -- /bin/sh -c 'echo hi | wc -c'
 }
 
 checks_full() {
@@ -118,7 +119,101 @@ checks_cmdline() {
     done
 }
 
+# --- GDB sessions (run.sh --gdb): gdb runs on the host, the VMM here. ---
+# QEMU forwards a host port to GDB_RELAY_PORT on eth0; a relay passes each connection on
+# to the VMM's stub, which listens on 127.0.0.1 only. Per script (/gdb/NAME.gdb, headers as
+# in tests/gdb/gdbrun.py) the console protocol for tests/nested/gdb_nested.py is:
+#   nested: npt=M: gdb NAME listening       connect now
+#   nested: npt=M: gdb NAME out| LINE       the VMM's stdout, after it ended
+#   nested: npt=M: gdb NAME err| LINE       the VMM's stderr
+#   nested: npt=M: gdb NAME status N        its exit status (137: killed after gdb left)
+GDB_RELAY_PORT=1234 GDB_STUB_PORT=1235
+
+# eth0 (QEMU's e1000) at the address user-mode networking forwards to; lo for the stub.
+gdb_net() {
+    [ -d /sys/class/net/eth0 ] || insmod /lib/modules/net/e1000.ko || return 1
+    ip link set lo up && ip link set eth0 up || return 1
+    ip addr show eth0 | grep -q 'inet 10\.0\.2\.15/' || ip addr add 10.0.2.15/24 dev eth0
+}
+
+# Wait up to $2 seconds for process $1 to end; 0 if it did.
+gdb_wait_pid() {
+    n=$(($2 * 10))
+    while kill -0 "$1" 2>/dev/null; do
+        [ "$n" -le 0 ] && return 1
+        n=$((n - 1))
+        sleep 0.1
+    done
+}
+
+# Poll up to $2 seconds for command $1 to succeed.
+gdb_wait_for() {
+    n=$(($2 * 10))
+    until eval "$1"; do
+        [ "$n" -le 0 ] && return 1
+        n=$((n - 1))
+        sleep 0.1
+    done
+}
+
+# One session: start the VMM as the script's header says, relay one gdb connection to it,
+# then report the VMM's output and status.
+gdb_serve() {
+    name=$1 script=/gdb/$1.gdb why=""
+    for f in "$script" "$VMM_DIR/vmm" "$VMM_DIR/guest/kernel.elf" "$VMM_DIR/guest/initrd.cpio"; do
+        [ -e "$f" ] || { report FAIL "gdb $name" "missing $f"; return; }
+    done
+    args=$(sed -n 's/^# *vmm-args: *//p' "$script" | tr '\n' ' ')
+    keep=$(grep -c '^# *stdin: *keep-open' "$script")
+    has_status=$(grep -c '^# *vmm-status:' "$script")
+    rm -f /tmp/gdb.in /tmp/gdb.out /tmp/gdb.err
+    # keep-open: a FIFO that this shell holds open for writing, so the guest's shell idles.
+    mkfifo /tmp/gdb.in
+    exec 3<>/tmp/gdb.in
+    [ "$keep" -gt 0 ] || exec 3</dev/null
+    # shellcheck disable=SC2086
+    vmm --gdb $GDB_STUB_PORT $args <&3 >/tmp/gdb.out 2>/tmp/gdb.err &
+    vmm_pid=$!
+    exec 3<&-
+    if ! gdb_wait_for "grep -q 'gdb: listening' /tmp/gdb.err || ! kill -0 $vmm_pid 2>/dev/null" 30 ||
+       ! kill -0 $vmm_pid 2>/dev/null; then
+        why="the VMM's stub did not listen"
+    else
+        nc -l -p $GDB_RELAY_PORT -e nc 127.0.0.1 $GDB_STUB_PORT &
+        relay=$!
+        if gdb_wait_for "netstat -ltn | grep -q ':$GDB_RELAY_PORT '" 10; then
+            note "gdb $name listening"
+            # The relay ends when gdb disconnects.
+            gdb_wait_pid $relay "$limit" || why="timeout after ${limit}s waiting for gdb"
+        else
+            why="the relay did not listen"
+        fi
+        kill $relay 2>/dev/null
+    fi
+    # An idle shell waits forever: after gdb has left, end it unless its status matters.
+    [ "$keep" -gt 0 ] && [ "$has_status" -eq 0 ] && kill -9 $vmm_pid 2>/dev/null
+    gdb_wait_pid $vmm_pid "$limit" || { why=${why:-"timeout after ${limit}s"}; kill -9 $vmm_pid; }
+    wait $vmm_pid
+    status=$?
+    tr -d '\r' </tmp/gdb.out | sed "s/^/nested: $mode: gdb $name out| /"
+    tr -d '\r' </tmp/gdb.err | sed "s/^/nested: $mode: gdb $name err| /"
+    note "gdb $name status $status"
+    report "$([ -z "$why" ] && echo PASS || echo FAIL)" "gdb $name" "$why"
+}
+
+# nested.gdb=NAME,NAME from the kernel command line (run.sh --gdb): one session each. PASS
+# means the session ran; whether gdb saw what the script expects, the host decides.
+checks_gdb() {
+    if ! gdb_net; then
+        report FAIL "gdb network" "no eth0 (is /lib/modules/net/e1000.ko in the initramfs?)"
+        return
+    fi
+    for name in $(echo "$NESTED_GDB" | tr , ' '); do
+        gdb_serve "$name"
+    done
+}
+
 case $level in
-floor|quick|full|cmdline) "checks_$level" ;;
-*) report FAIL "payload level '$level'" "levels: floor quick full cmdline" ;;
+floor|quick|full|cmdline|gdb) "checks_$level" ;;
+*) report FAIL "payload level '$level'" "levels: floor quick full cmdline gdb" ;;
 esac
