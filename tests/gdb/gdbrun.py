@@ -9,7 +9,8 @@ nested test bed) can reuse the same files:
   expect:          a regex that must match a line of gdb's output, in the order given
   vmm-status:      build/vmm's exit status
   vmm-stdout / vmm-stderr: a regex that must match a line of the VMM's output
-gdb runs in batch mode with the kernel's symbols, after `target remote :PORT`."""
+gdb runs in batch mode with the kernel's symbols, after `target remote :PORT`.
+tests/nested/gdb_nested.py runs the same files against the VMM inside the nested bed."""
 import os
 import re
 import select
@@ -70,9 +71,43 @@ def check_in_order(text, patterns, what):
         i += 1
 
 
+def script_path(name):
+    return os.path.join(SCRIPTS, name + ".gdb")
+
+
+def applies(name, host):
+    """Is scripts/<name>.gdb for this KVM backend (its `hosts` header, default all)?"""
+    hosts = " ".join(header(script_path(name)).get("hosts", []))
+    return not hosts or host in hosts.split()
+
+
+def drive_gdb(path, port, timeout=240, extra=()):
+    """Run gdb on the command file `path` against the stub at 127.0.0.1:port (extra: gdb
+    commands before `target remote`), Ctrl-C as the header says; returns gdb's output."""
+    h = header(path)
+    gdb = subprocess.Popen(["gdb", "-nx", "-batch", "-ex", "set pagination off",
+                            "-ex", "set confirm off", "-ex", f"file {KERNEL}",
+                            *[a for cmd in extra for a in ("-ex", cmd)],
+                            "-ex", f"target remote 127.0.0.1:{port}", "-x", path],
+                           cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    try:
+        out = ""
+        if "interrupt-after" in h:
+            out = wait_line(gdb.stdout, "^" + re.escape(h["interrupt-after"][0]) + "$", 60)
+            time.sleep(1)                  # let the guest run a little
+            gdb.send_signal(signal.SIGINT)
+        rest, _ = gdb.communicate(timeout=timeout)
+        return out + rest.decode(errors="replace")
+    finally:
+        if gdb.poll() is None:
+            gdb.kill()
+            gdb.wait()
+
+
 def run_script(name, timeout=240):
     """Run scripts/<name>.gdb; returns (gdb output, vmm stdout, vmm stderr, vmm status)."""
-    path = os.path.join(SCRIPTS, name + ".gdb")
+    path = script_path(name)
     h = header(path)
     port = free_port()
     args = [VMM, "--gdb", str(port)] + " ".join(h.get("vmm-args", [])).split()
@@ -81,38 +116,30 @@ def run_script(name, timeout=240):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         err = wait_line(vmm.stderr, r"gdb: listening on", 30)
-        gdb = subprocess.Popen(["gdb", "-nx", "-batch", "-ex", "set pagination off",
-                                "-ex", "set confirm off", "-ex", f"file {KERNEL}",
-                                "-ex", f"target remote :{port}", "-x", path],
-                               cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-        out = ""
-        if "interrupt-after" in h:
-            out = wait_line(gdb.stdout, "^" + re.escape(h["interrupt-after"][0]) + "$", 60)
-            time.sleep(1)                  # let the guest run a little
-            gdb.send_signal(signal.SIGINT)
-        rest, _ = gdb.communicate(timeout=timeout)
-        out += rest.decode(errors="replace")
+        out = drive_gdb(path, port, timeout)
         if keep_open and "vmm-status" not in h:
             vmm.kill()                     # an idle shell would wait for input forever
         vout, verr = vmm.communicate(timeout=timeout)
         return out, vout.decode(errors="replace"), err + verr.decode(errors="replace"), vmm.returncode
     finally:
-        for p in ("gdb", "vmm"):
-            proc = locals().get(p)
-            if proc and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        if vmm.poll() is None:
+            vmm.kill()
+            vmm.wait()
 
 
-def check_script(name):
-    """Run a script and check everything its header expects; returns gdb's output."""
-    h = header(os.path.join(SCRIPTS, name + ".gdb"))
-    out, vout, verr, status = run_script(name)
+def check_results(name, out, vout, verr, status):
+    """Check gdb's and the VMM's output and the VMM's status against the script's header."""
+    h = header(script_path(name))
     context = f"\n--- gdb ---\n{out}\n--- vmm stdout ---\n{vout}\n--- vmm stderr ---\n{verr}"
     check_in_order(out, h.get("expect", []), "gdb output" + context)
     check_in_order(vout, h.get("vmm-stdout", []), "vmm stdout" + context)
     check_in_order(verr, h.get("vmm-stderr", []), "vmm stderr" + context)
     if "vmm-status" in h:
         assert status == int(h["vmm-status"][0]), f"vmm exit status {status}" + context
+
+
+def check_script(name):
+    """Run a script and check everything its header expects; returns gdb's output."""
+    out, vout, verr, status = run_script(name)
+    check_results(name, out, vout, verr, status)
     return out
