@@ -2,7 +2,8 @@
 # SVM, its real kvm_amd loaded with npt=1 and npt=0, running our static VMM inside.
 #   make nested-inputs   kernel, modules, initramfs with whatever payload builds (never fails
 #                        because the VMM or the guest does not build: those checks then FAIL)
-#   make test-nested     everything must build; both modes, every payload check
+#   make test-nested     everything must build; both modes, every payload check, then
+#                        every GDB script that applies to svm (tests/nested/gdb_nested.py)
 NESTED           := $(BUILD)/nested
 NESTED_KERNEL    := $(NESTED)/kernel/vmlinuz
 NESTED_INITRAMFS := $(NESTED)/initramfs.cpio.gz
@@ -13,6 +14,15 @@ NESTED_PAYLOAD   := $(BUILD)/vmm-static $(BUILD)/guest/kernel.elf $(BUILD)/guest
 NESTED_FILES     ?=
 
 .PHONY: nested-inputs nested-kernel nested-payload nested-always
+
+# GDB sessions (tests/nested/gdb_nested.py, run.sh --gdb): gdb on the host reaches the VMM
+# inside through QEMU's e1000 NIC; the scripts go into the initramfs for their headers.
+NESTED_NETMOD    := $(NESTED)/kernel/net/e1000.ko
+NESTED_FILES     += $(NESTED_NETMOD):/lib/modules/net/e1000.ko \
+                    $(foreach s,$(wildcard tests/gdb/scripts/*.gdb),$(s):/gdb/$(notdir $(s)))
+$(NESTED_NETMOD): $(NESTED_KERNEL) tests/nested/fetch-netmod.sh
+	sh tests/nested/fetch-netmod.sh $(NESTED)/kernel
+nested-kernel: $(NESTED_NETMOD)
 
 # Fetched once: delete $(NESTED)/kernel to fetch Debian's current 6.1 kernel again.
 nested-kernel: $(NESTED_KERNEL)
@@ -40,6 +50,7 @@ nested-inputs: nested-payload
 test-nested: $(NESTED_PAYLOAD)
 	@$(MAKE) --no-print-directory $(NESTED_INITRAMFS)
 	sh tests/nested/run.sh --full --build $(BUILD)
+	$(PYTHON) tests/nested/gdb_nested.py --all
 
 # --- bench/floor: the raw cost of a userspace VM exit (moves to bench/build.mk). ---
 $(BUILD)/bench/floor: $(BUILD)/obj/bench/floor.o

@@ -4,9 +4,10 @@
 #
 # Kernel command line (all optional):
 #   nested.modes=1,0        npt modes to test, in order (default 1,0)
-#   nested.payload=LEVEL    floor | quick | full | cmdline (default quick; see /payload.sh)
+#   nested.payload=LEVEL    floor | quick | full | cmdline | gdb (default quick; see /payload.sh)
 #   nested.run="CMD;CMD"    commands for the cmdline level, each must exit 0
 #   nested.timeout=SECS     per-check time limit (default 60)
+#   nested.gdb=NAME,NAME    the gdb level's scripts (/gdb/NAME.gdb; gdb itself is on the host)
 # Console protocol (run.sh and test_nested.py read it):
 #   nested: init at T s                        once, T = uptime when /init started
 #   nested: npt=M: check PASS|FAIL NAME ...    one per check, from /payload.sh
@@ -27,20 +28,21 @@ echo
 echo "nested: init at $(cut -d' ' -f1 /proc/uptime) s"
 
 modes=1,0 level=quick
-NESTED_RUN="" NESTED_CHECK_TIMEOUT=60
+NESTED_RUN="" NESTED_CHECK_TIMEOUT=60 NESTED_GDB=""
 cmdline=$(cat /proc/cmdline)
 for word in $cmdline; do
     case $word in
     nested.modes=*)   modes=${word#*=} ;;
     nested.payload=*) level=${word#*=} ;;
     nested.timeout=*) NESTED_CHECK_TIMEOUT=${word#*=} ;;
+    nested.gdb=*)     NESTED_GDB=${word#*=} ;;
     esac
 done
 # nested.run is quoted and may hold spaces: take it from the whole line.
 case $cmdline in
 *'nested.run="'*) NESTED_RUN=$(echo "$cmdline" | sed 's/.*nested\.run="\([^"]*\)".*/\1/') ;;
 esac
-export NESTED_RUN NESTED_CHECK_TIMEOUT
+export NESTED_RUN NESTED_CHECK_TIMEOUT NESTED_GDB
 
 # Print one mode's result line from the check results the payload wrote.
 summarize() {
