@@ -20,9 +20,7 @@ NESTED_FILES     ?=
 NESTED_NETMOD    := $(NESTED)/kernel/net/e1000.ko
 NESTED_FILES     += $(NESTED_NETMOD):/lib/modules/net/e1000.ko \
                     $(foreach s,$(wildcard tests/gdb/scripts/*.gdb),$(s):/gdb/$(notdir $(s)))
-$(NESTED_NETMOD): $(NESTED_KERNEL) tests/nested/fetch-netmod.sh
-	sh tests/nested/fetch-netmod.sh $(NESTED)/kernel
-nested-kernel: $(NESTED_NETMOD)
+$(NESTED_NETMOD): $(NESTED_KERNEL)
 
 # Fetched once: delete $(NESTED)/kernel to fetch Debian's current 6.1 kernel again.
 nested-kernel: $(NESTED_KERNEL)
