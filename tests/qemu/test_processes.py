@@ -84,3 +84,10 @@ def test_interactive_init_runs_the_shell_until_ctrl_d():
     assert re.search(r"^hi there\r?$", out, re.M)
     assert "sh: /bin/nope: not found" in out
     assert r.returncode == 0          # Ctrl-D: the shell exits with $?, init powers off
+
+
+@pytest.mark.parametrize("cpus", ["1", "2"])
+def test_grind_survives_random_system_calls(cpus):
+    r = boot("--cpus", cpus, "--", "/bin/grind", "4000", timeout=300)
+    assert re.search(r"^grind: done 4000 calls", r.stdout, re.M)
+    assert r.returncode == 0
