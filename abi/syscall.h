@@ -59,6 +59,8 @@
 #define MAP_ANONYMOUS  0x20
 
 /* 50-79: files and directories (docs/storage.md; struct stat, dirents and flags in abi/fs.h). */
+#define SYS_FS_FIRST   50
+#define SYS_FS_LAST    79
 #define SYS_open       50  /* open(path, flags, mode): the lowest free fd */
 #define SYS_lseek      51  /* lseek(fd, offset, whence): the new offset */
 #define SYS_stat       52  /* stat(path, struct stat *) */

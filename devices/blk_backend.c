@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +35,14 @@ int blk_backend_open(struct blk_backend *b, const char *path, bool ro,
     b->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (b->fd < 0)
         return fail(err, errlen, "%s: %s", path, strerror(errno));
+    /* Two machines writing one image corrupt it: a writer takes it alone; readers share. */
+    if (flock(b->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+        int e = errno;
+        blk_backend_close(b);
+        return fail(err, errlen, "%s: %s", path, e != EWOULDBLOCK ? strerror(e) : ro ?
+                    "being written by another vmm" :
+                    "in use by another vmm (attach it with ,ro to share it read-only)");
+    }
     struct stat st;
     uint64_t size = 0;
     if (fstat(b->fd, &st) < 0)

@@ -36,6 +36,7 @@ struct options {
     char *const *command;
     int gdb_port;            /* 0: no GDB stub */
     bool gdb_wait;
+    bool no_disk;            /* --no-disk: not even the bundled one */
 };
 
 static struct vm vm = {
@@ -88,7 +89,9 @@ static const char usage_text[] =
     "  --initrd FILE        initial ramdisk, cpio newc (default: the bundled one)\n"
     "  --disk FILE[,ro]     a virtio-blk disk (repeatable, up to 8); test options\n"
     "                       ,crash-after=N[,torn][,volatile][,seed=S] cut the power at\n"
-    "                       write N+1 (see docs/virtio-blk.md)\n"
+    "                       write N+1 (see docs/virtio-blk.md); the first disk is the\n"
+    "                       root file system (default: the bundled disk image)\n"
+    "  --no-disk            no disk at all: programs come from the initrd\n"
     "  --mem SIZE           guest RAM, e.g. 256M or 1G (default 256M, at most 3G)\n"
     "  --cpus N             vCPUs, one host thread each (default 1)\n"
     "  --cmdline STR        kernel command line (/chosen/bootargs)\n"
@@ -139,7 +142,7 @@ static const char *bundled(const char *rel)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_KERNEL = 256, OPT_INITRD, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_TIMER, OPT_GATE,
-           OPT_STATS, OPT_DISK, OPT_GDB, OPT_GDB_WAIT };
+           OPT_STATS, OPT_DISK, OPT_NO_DISK, OPT_GDB, OPT_GDB_WAIT };
     static const struct option longopts[] = {
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "initrd", required_argument, NULL, OPT_INITRD },
@@ -150,6 +153,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "syscall-gate", required_argument, NULL, OPT_GATE },
         { "stats", required_argument, NULL, OPT_STATS },
         { "disk", required_argument, NULL, OPT_DISK },
+        { "no-disk", no_argument, NULL, OPT_NO_DISK },
         { "gdb", required_argument, NULL, OPT_GDB },
         { "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
         { "help", no_argument, NULL, 'h' },
@@ -168,6 +172,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_CMDLINE: o->cmdline = optarg; break;
         case OPT_STATS: o->stats = optarg; break;
         case OPT_DISK: disks_add(&vm, optarg); break;
+        case OPT_NO_DISK: o->no_disk = true; break;
         case OPT_MEM:
             if (parse_size(optarg, &o->mem) < 0)
                 usage_error("--mem %s: not a size (e.g. 256M, 1G)", optarg);
@@ -208,6 +213,10 @@ static void parse_options(int argc, char **argv, struct options *o)
             usage_error("unknown option %s", argv[optind - 1]);
         }
     }
+    if (o->no_disk && disks_count() > 0)
+        usage_error("--no-disk and --disk exclude each other");
+    if (!o->no_disk && disks_count() == 0 && access(bundled("guest/disk.img"), F_OK) == 0)
+        disks_add(&vm, bundled("guest/disk.img"));
     if (optind < argc) {
         if (strcmp(argv[optind - 1], "--") != 0)
             usage_error("unexpected argument '%s' (put the guest command after --)", argv[optind]);

@@ -11,6 +11,7 @@
  * with the strings above, and rsp 16-byte aligned. */
 #include "abi/syscall.h"
 #include "guest/kernel/elf.h"
+#include "guest/kernel/fsys.h"
 #include "guest/kernel/initrd.h"
 #include "guest/kernel/proc.h"
 
@@ -64,15 +65,35 @@ static void set_name(struct proc *p, const char *path)
     p->name[i] = '\0';
 }
 
+static int exec_image(struct proc *p, const char *path, const void *file, uint64_t size,
+                      char *const argv[], int argc);
+
 int exec_load(struct proc *p, const char *path, char *const argv[], int argc)
 {
     const void *file;
     uint64_t size;
+    /* The root file system when one is mounted, else the initrd (absolute paths only). */
+    bool from_fs = true;
+    int r = fs_exec_image(path, &file, &size);
+    if (r == -ENODEV) {
+        from_fs = false;
+        if (path[0] != '/') return -ENOENT;
+        r = initrd_lookup(bootinfo.initrd, bootinfo.initrd_size, path, &file, &size);
+        if (r == -EINVAL) r = -EIO;
+    }
+    if (r < 0) return r;
+    r = exec_image(p, path, file, size, argv, argc);
+    if (from_fs) fs_exec_done();
+    return r;
+}
+
+/* Builds the new image from the ELF file in [file, file + size) and switches p to it. */
+static int exec_image(struct proc *p, const char *path, const void *file, uint64_t size,
+                      char *const argv[], int argc)
+{
     struct elf_image im;
     struct uvm as;
-    if (path[0] != '/') return -ENOENT;          /* no working directory yet */
-    int r = initrd_lookup(bootinfo.initrd, bootinfo.initrd_size, path, &file, &size);
-    if (r < 0) return r == -EINVAL ? -EIO : r;
+    int r;
     if ((r = elf_check(file, size, USER_IMAGE_MIN, USER_IMAGE_MAX, &im)) < 0) return r;
     if ((r = uvm_init(&as)) < 0) return r;
     uint64_t sp = 0;
@@ -109,7 +130,7 @@ struct exec_args {
 _Static_assert(sizeof(struct exec_args) <= PAGE_SIZE, "exec_args must fit a page");
 
 /* Copies argv (a user array of user strings, NULL-terminated) into a; returns argc. */
-static int fetch_args(const struct uvm *as, struct exec_args *a, uint64_t argv_uva)
+static int fetch_args(struct uvm *as, struct exec_args *a, uint64_t argv_uva)
 {
     uint64_t used = 0;
     for (int argc = 0;; argc++) {

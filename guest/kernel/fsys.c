@@ -337,6 +337,15 @@ int fsys_ready(void)
     return mounted > 0 ? 0 : mounted;
 }
 
+void fsys_sync_all(void)
+{
+    if (mounted <= 0)
+        return;
+    fs_lock();
+    fsys_commit();
+    fs_unlock();
+}
+
 int fsys_mode(void) { return mode; }
 uint64_t fsys_commits(void) { return commits; }
 bool fsys_readonly(void) { return failed || ro; }

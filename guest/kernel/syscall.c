@@ -4,6 +4,7 @@
  * %rsi %rdx %r10 %r8 %r9, the result leaves in %rax, negative errno on failure. */
 #include "abi/syscall.h"
 #include "guest/kernel/file.h"
+#include "guest/kernel/fsys.h"
 #include "guest/kernel/proc.h"
 #include "guest/kernel/sched.h"
 
@@ -45,6 +46,7 @@ static long sys_uptime(struct trapframe *tf)
 static long sys_poweroff(struct trapframe *tf)
 {
     if (myproc()->pid != 1) return -EPERM;
+    fsys_sync_all();                      /* nothing committed is left behind */
     poweroff((int)(ARG0 & 0xff));
 }
 
@@ -108,6 +110,8 @@ void syscall_dispatch(struct trapframe *tf)
     p->tf = tf;
     if (nr < NSYSCALL && (fn = systab[nr]))
         tf->rax = fn(tf);
+    else if (nr >= SYS_FS_FIRST && nr <= SYS_FS_LAST)
+        tf->rax = fsys_syscall(nr, tf);
     else
         tf->rax = -ENOSYS;
     if (p->killed) proc_exit(128 + p->killed);

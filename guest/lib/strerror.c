@@ -26,6 +26,19 @@ const char *strerror(int err)
     case ERANGE: return "result out of range";
     case ENAMETOOLONG: return "name too long";
     case ENOSYS: return "function not implemented";
+    case EACCES: return "permission denied";
+    case EBUSY: return "device or resource busy";
+    case EEXIST: return "file exists";
+    case ENODEV: return "no file system (no disk)";
+    case ENOTDIR: return "not a directory";
+    case EISDIR: return "is a directory";
+    case EFBIG: return "file too large";
+    case ENOSPC: return "no space left on device";
+    case ESPIPE: return "illegal seek";
+    case EROFS: return "read-only file system";
+    case EMLINK: return "too many links";
+    case ENOTEMPTY: return "directory not empty";
+    case EUCLEAN: return "file system needs cleaning (run fsck)";
     default: return "unknown error";
     }
 }

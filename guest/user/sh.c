@@ -189,15 +189,13 @@ static int parse(struct token *t)
     }
 }
 
-/* Opens path for a redirection; returns the fd, or -1 after a message. Until the file
- * system exists (issue 4) open fails with ENOSYS, and the message says so. */
+/* Opens path for a redirection; returns the fd, or -1 after a message. */
 static int open_file(const char *path, int for_write, int append)
 {
     int flags = !for_write ? O_RDONLY : O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC);
     int fd = open(path, flags, 0644);
     if (fd < 0)
-        fprintf(stderr, "sh: %s: %s\n", path,
-                errno == ENOSYS ? "cannot redirect: no file system yet" : strerror(errno));
+        fprintf(stderr, "sh: %s: %s\n", path, strerror(errno));
     return fd;
 }
 

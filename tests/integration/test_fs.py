@@ -14,22 +14,11 @@ FSCK = os.path.join(BUILD, "fsck")
 STAGING = os.path.join(BUILD, "guest", "initrd")
 
 
-@pytest.fixture(scope="module")
-def wired(tmp_path_factory):
-    """Whether syscall.c dispatches block 50-79 to fsys_syscall (the processes part's hook)."""
+@pytest.fixture
+def disk(tmp_path):
+    """A fresh copy of the bundled disk (build/guest/disk.img) for one test."""
     if not os.path.exists(DISK_IMG):
         pytest.fail("build/guest/disk.img is missing: run make first")
-    path = tmp_path_factory.mktemp("probe") / "disk.img"
-    shutil.copyfile(DISK_IMG, path)
-    r = run_vmm("--disk", str(path), "--", "/bin/touch", "/probe")
-    return "not implemented" not in r.stdout + r.stderr
-
-
-@pytest.fixture
-def disk(tmp_path, wired):
-    """A fresh copy of the bundled disk (build/guest/disk.img) for one test."""
-    if not wired:
-        pytest.skip("the kernel does not dispatch system calls 50-79 to fsys_syscall yet")
     path = tmp_path / "disk.img"
     shutil.copyfile(DISK_IMG, path)
     return str(path)

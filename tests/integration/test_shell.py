@@ -1,21 +1,25 @@
 """/bin/sh and the userland programs on build/vmm: pipelines, sequences, $?, exit, quoting,
 background jobs, errors, the text tools, the interactive shell on the console, and the
 user C library's own test program."""
+import os
 import re
+import shutil
 
 import pytest
 
+from conftest import BUILD
 from console import Console
 
 
 MARK = "@@ start @@"
 
 
-def sh(vmm, script, *, timeout=60):
+def sh(vmm, script, *, timeout=60, disk=None):
     """Runs `sh -c script` as the guest's command; returns (the lines the script printed,
     all output, the VMM's exit status). A first `echo` marks where the kernel's boot
     messages end. The guest's stderr is the console too: its lines are among them."""
-    r = vmm("--", "/bin/sh", "-c", f"echo '{MARK}'; {script}", timeout=timeout)
+    disk_args = ["--disk", disk] if disk else ["--no-disk"]
+    r = vmm(*disk_args, "--", "/bin/sh", "-c", f"echo '{MARK}'; {script}", timeout=timeout)
     lines = [l.rstrip("\r") for l in r.stdout.splitlines()]
     lines = lines[lines.index(MARK) + 1:] if MARK in lines else []
     return lines, r.stdout + r.stderr, r.returncode
@@ -109,11 +113,21 @@ def test_cd_error(vmm):
     assert without_errors(lines) == ["1"]
 
 
-def test_redirection_fails_clearly_without_a_file_system(vmm):
-    lines, out, _ = sh(vmm, "echo hi > out; echo $?; cat < in; echo $?")
-    assert "sh: out: cannot redirect: no file system yet" in out
-    assert "sh: in: cannot redirect: no file system yet" in out
-    assert without_errors(lines) == ["1", "1"]
+def test_redirections(vmm, tmp_path):
+    disk = tmp_path / "disk.img"
+    shutil.copyfile(os.path.join(BUILD, "guest", "disk.img"), disk)
+    lines, out, status = sh(vmm, "echo one > /f; echo two >> /f; wc -l < /f; cat /f | grep t;"
+                                 " echo three > /f; cat < /f; cat < /missing; echo $?",
+                            disk=str(disk))
+    assert status == 0, out
+    assert without_errors(lines) == ["2", "two", "three", "1"], out
+    assert "sh: /missing: no such file or directory" in out
+
+
+def test_redirection_without_a_file_system_says_why(vmm):
+    lines, out, _ = sh(vmm, "echo hi > /out; echo $?", disk=None)
+    assert "sh: /out: no file system (no disk)" in out
+    assert without_errors(lines) == ["1"]
 
 
 def test_a_killed_child_is_reported(vmm):
