@@ -132,6 +132,23 @@ void bootinfo_init(void)
         kprintf("boot: no device tree among %d PVH modules: using defaults\n", boot_mem.nmods);
 }
 
+int cmdline_value(const char *key, char *buf, size_t n)
+{
+    size_t klen = strlen(key);
+    for (const char *s = bootinfo.cmdline; s && *s; ) {
+        while (*s == ' ') s++;
+        const char *w = s;
+        while (*s && *s != ' ') s++;
+        if ((size_t)(s - w) > klen && strncmp(w, key, klen) == 0 && w[klen] == '=') {
+            size_t i = 0;
+            for (w += klen + 1; w < s && i + 1 < n; w++) buf[i++] = *w;
+            buf[i] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* True if the command line holds word as a whole space-separated token. */
 bool cmdline_has(const char *word)
 {

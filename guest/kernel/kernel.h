@@ -138,6 +138,9 @@ struct bootinfo {
     const char *tick;               /* "lapic" (default) or "pit" */
 };
 extern struct bootinfo bootinfo;
+/* The value of key=VALUE on the kernel command line, copied into buf (n bytes, always
+ * NUL-terminated); 1 if found, 0 if absent. */
+int cmdline_value(const char *key, char *buf, size_t n);
 
 /* A device node of the tree (fdt.c): its first reg entry and first interrupt. */
 struct fdt_dev {

@@ -434,24 +434,6 @@ void proc_tick(struct trapframe *tf)
     if (sched_tick(p)) yield();
 }
 
-/* The value of key=VALUE on the kernel command line, copied into buf; 0 if absent. */
-static int bootarg(const char *key, char *buf, size_t n)
-{
-    size_t klen = strlen(key);
-    for (const char *s = bootinfo.cmdline; s && *s; ) {
-        while (*s == ' ') s++;
-        const char *w = s;
-        while (*s && *s != ' ') s++;
-        if ((size_t)(s - w) > klen && strncmp(w, key, klen) == 0 && w[klen] == '=') {
-            size_t i = 0;
-            for (w += klen + 1; w < s && i + 1 < n; w++) buf[i++] = *w;
-            buf[i] = '\0';
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Starts init (init=PATH or /bin/init) with the command from /chosen as its arguments,
  * then becomes the boot CPU's scheduler. `gate=trap|syscall` overrides the gate. */
 void userinit(void)
@@ -460,14 +442,14 @@ void userinit(void)
     char *argv[EXEC_MAXARG + 1];
     int argc = 0;
     bootinfo.syscall_gate =
-        gate_init(bootarg("gate", gate, sizeof gate) ? gate : bootinfo.syscall_gate);
+        gate_init(cmdline_value("gate", gate, sizeof gate) ? gate : bootinfo.syscall_gate);
     user_fault_hook = proc_fault;
     vm_pf_init();
     tick_hook = proc_tick;
     console_sleep_hook = console_sleep;
     console_wakeup_hook = console_wakeup;
     sched_init();
-    bootarg("init", path, sizeof path);
+    cmdline_value("init", path, sizeof path);
     argv[argc++] = path;
     for (int i = 0; i < bootinfo.ncommand && argc < EXEC_MAXARG; i++)
         argv[argc++] = (char *)bootinfo.command[i];

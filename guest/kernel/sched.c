@@ -29,24 +29,6 @@ static uint64_t rand_state = 0x9e3779b97f4a7c15ULL;
 static struct procinfo exited[PI_NEXITED];   /* ring of the last exits */
 static unsigned nexited;
 
-/* The value of key=VALUE in the kernel command line into buf; 0 if absent. */
-static int cmdline_value(const char *key, char *buf, size_t n)
-{
-    size_t klen = strlen(key);
-    for (const char *s = bootinfo.cmdline; s && *s; ) {
-        while (*s == ' ') s++;
-        const char *w = s;
-        while (*s && *s != ' ') s++;
-        if ((size_t)(s - w) > klen && strncmp(w, key, klen) == 0 && w[klen] == '=') {
-            size_t i = 0;
-            for (w += klen + 1; w < s && i + 1 < n; w++) buf[i++] = *w;
-            buf[i] = '\0';
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static uint64_t parse_u64(const char *s)
 {
     uint64_t v = 0;
