@@ -1,22 +1,7 @@
-/* System-call stubs of the file-system block (50-79 of abi/syscall.h), as in syscall.S:
- * the number in %eax, the fourth argument moved to %r10, through the gate page; a result
- * in [-4095, -1] sets errno and returns -1. */
-#include "abi/syscall.h"
-
-#define STUB(name, nr) \
-    .globl name; .type name, @function; name: movl $nr, %eax; jmp fs_syscall_entry
+/* System-call stubs of the file-system block (50-79 of abi/syscall.h); see stub.h. */
+#include "guest/lib/stub.h"
 
     .text
-fs_syscall_entry:
-    movq %rcx, %r10
-    call GATE_VA
-    cmpq $-4095, %rax
-    jae 1f
-    ret
-1:  negl %eax
-    movl %eax, errno(%rip)
-    movq $-1, %rax
-    ret
 
 STUB(open, SYS_open)
 STUB(lseek, SYS_lseek)

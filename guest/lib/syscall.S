@@ -1,12 +1,10 @@
-/* System-call stubs: the call number in %eax, the C arguments already in %rdi %rsi %rdx,
- * the fourth moved from %rcx to %r10, then through the gate page (abi/syscall.h). A result
- * in [-4095, -1] is an error: errno = -result, return -1. */
-#include "abi/syscall.h"
-
-#define STUB(name, nr) \
-    .globl name; .type name, @function; name: movl $nr, %eax; jmp __syscall
+/* System-call stubs of the process, memory and fd calls, and __syscall, the one entry
+ * every stub jumps to (see stub.h). */
+#include "guest/lib/stub.h"
 
     .text
+    .globl __syscall
+    .hidden __syscall
 __syscall:
     movq %rcx, %r10
     call GATE_VA
