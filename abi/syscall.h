@@ -79,6 +79,10 @@
 #define SYS_statfs     65  /* statfs(struct statfs *): sizes and free counts of / */
 #define SYS_diskio     66  /* diskio(disk, op, block, buf): raw 4 KiB block I/O (tests) */
 
+/* 80-95: everything else. */
+#define SYS_mark       80  /* mark(id): a benchmark mark to minivmm's control port (CTL_MARK,
+                              docs/measuring.md); -ENODEV on machines without one (QEMU) */
+
 /* Blocks of numbers by subsystem, so that each grows without renumbering another:
  * 13-39 processes, memory, file descriptors and pipes; 40-49 scheduling;
  * 50-79 files and directories; 80-95 everything else. Unused numbers answer ENOSYS. */

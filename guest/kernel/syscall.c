@@ -78,6 +78,8 @@ static long sys_setpgid(struct trapframe *tf)
     return proc_setpgid((int)ARG0, (int)ARG1);
 }
 
+long sys_mark(struct trapframe *tf);              /* benchmark.c */
+
 static const sysfn systab[NSYSCALL] = {
     [SYS_exit] = sys_exit,         [SYS_fork] = sys_fork,
     [SYS_wait] = sys_wait,         [SYS_exec] = sys_exec,
@@ -98,6 +100,8 @@ static const sysfn systab[NSYSCALL] = {
     [SYS_settickets] = sys_settickets, [SYS_setlevel] = sys_setlevel,
     [SYS_getprocinfo] = sys_getprocinfo, [SYS_schedtrace] = sys_schedtrace,
     [SYS_cputime] = sys_cputime,
+    /* 80-95: everything else */
+    [SYS_mark] = sys_mark,
 };
 
 /* Runs the call in tf->rax on the current process, result in tf->rax. A process killed

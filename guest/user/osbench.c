@@ -1,9 +1,12 @@
 /* osbench [-n SCALE] [ROW...]: the cost of the kernel's basic operations, timed with rdtsc
  * (the TSC frequency comes from the kernel, tsc_khz()). One line per row:
- *     osbench NAME ns=NANOSECONDS_PER_OPERATION iters=N
- * Rows: null_syscall, pipe_roundtrip, fork_exit_wait, fork_exec_wait, demand_zero_fault,
- * cow_fault. SCALE multiplies every row's iteration count (default 1). Run it under
- * `vmm --stats FILE` to get the emulated kernel instructions of a run as well. */
+ *     osbench NAME ns=NANOSECONDS_PER_OPERATION iters=N mark=ID
+ * Rows: null_syscall, pipe_roundtrip, ctxswitch, fork_exit_wait, fork_exec_wait,
+ * demand_zero_fault, cow_fault. SCALE multiplies every row's iteration count (default 1).
+ * Each timed loop is bracketed by the marks ID (start) and ID | 0x80 (end), ID = 0x0b0000 |
+ * (row index + 1) << 8: under `vmm --stats FILE` they give the emulated kernel instructions
+ * and KVM counters of that loop alone (bench/run.py, docs/measuring.md). */
+#include <mark.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,11 @@
 #include <unistd.h>
 #include "abi/syscall.h"
 
+#define MARK_BASE 0x0b0000u
+#define MARK_END  0x80u
+
 static uint64_t khz;
+static unsigned row_mark;          /* the running row's start mark id */
 
 static inline uint64_t rdtsc(void)
 {
@@ -23,14 +30,29 @@ static inline uint64_t rdtsc(void)
 static void report(const char *name, uint64_t cycles, long iters)
 {
     uint64_t ns = iters ? cycles * 1000000 / khz / (uint64_t)iters : 0;
-    printf("osbench %s ns=%lu iters=%ld\n", name, (unsigned long)ns, iters);
+    printf("osbench %s ns=%lu iters=%ld mark=0x%x\n", name, (unsigned long)ns, iters, row_mark);
+}
+
+/* The start of a timed loop: its mark (outside the timed part), then the time. */
+static uint64_t start(void)
+{
+    mark(row_mark);
+    return rdtsc();
+}
+
+/* The end of a timed loop: cycles since t0, then the end mark. */
+static uint64_t stop(uint64_t t0)
+{
+    uint64_t t = rdtsc() - t0;
+    mark(row_mark | MARK_END);
+    return t;
 }
 
 static uint64_t null_syscall(long n)
 {
-    uint64_t t = rdtsc();
+    uint64_t t = start();
     for (long i = 0; i < n; i++) getpid();
-    return rdtsc() - t;
+    return stop(t);
 }
 
 /* One byte to a child and back, n times. */
@@ -45,32 +67,51 @@ static uint64_t pipe_roundtrip(long n)
         while (read(to[0], &c, 1) == 1) write(from[1], &c, 1);
         _exit(0);
     }
-    uint64_t t = rdtsc();
+    uint64_t t = start();
     for (long i = 0; i < n; i++) {
         write(to[1], &c, 1);
         read(from[0], &c, 1);
     }
-    t = rdtsc() - t;
+    t = stop(t);
     close(to[1]);
     waitpid(pid, NULL, 0);
     close(to[0]), close(from[0]), close(from[1]);
     return t;
 }
 
+/* Two processes yielding to each other on one CPU: each of the parent's n yields is two
+ * switches (to the child, whose own yield switches back). The cost per switch, a yield
+ * system call included. With more CPUs the child may run elsewhere and yield return at
+ * once: bench/run.py runs it on one vCPU. */
+static uint64_t ctxswitch(long n)
+{
+    int pid = fork();
+    if (pid < 0) return 0;
+    if (pid == 0)
+        for (;;) yield();
+    yield();                             /* the child is running its loop from here on */
+    uint64_t t = start();
+    for (long i = 0; i < n; i++) yield();
+    t = stop(t);
+    kill(pid, SIGKILL_CODE);
+    waitpid(pid, NULL, 0);
+    return t / 2;
+}
+
 static uint64_t fork_exit_wait(long n)
 {
-    uint64_t t = rdtsc();
+    uint64_t t = start();
     for (long i = 0; i < n; i++) {
         if (fork() == 0) _exit(0);
         wait(NULL);
     }
-    return rdtsc() - t;
+    return stop(t);
 }
 
 static uint64_t fork_exec_wait(long n)
 {
     char *argv[] = { "/bin/true", NULL };
-    uint64_t t = rdtsc();
+    uint64_t t = start();
     for (long i = 0; i < n; i++) {
         if (fork() == 0) {
             exec(argv[0], argv);
@@ -78,7 +119,7 @@ static uint64_t fork_exec_wait(long n)
         }
         wait(NULL);
     }
-    return rdtsc() - t;
+    return stop(t);
 }
 
 /* The first touch of n fresh pages of an anonymous mapping. */
@@ -86,9 +127,9 @@ static uint64_t demand_zero_fault(long n)
 {
     char *m = mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE);
     if (m == MAP_FAILED) return 0;
-    uint64_t t = rdtsc();
+    uint64_t t = start();
     for (long i = 0; i < n; i++) m[i * 4096] = 1;
-    t = rdtsc() - t;
+    t = stop(t);
     munmap(m, (size_t)n * 4096);
     return t;
 }
@@ -104,9 +145,9 @@ static uint64_t cow_fault(long n)
     for (long i = 0; i < n; i++) m[i * 4096] = 1;
     int pid = fork();
     if (pid == 0) {
-        uint64_t c = rdtsc();
+        uint64_t c = start();
         for (long i = 0; i < n; i++) m[i * 4096] = 2;
-        c = rdtsc() - c;
+        c = stop(c);
         write(fd[1], &c, sizeof c);
         _exit(0);
     }
@@ -124,6 +165,7 @@ static const struct {
 } rows[] = {
     { "null_syscall", null_syscall, 2000 },
     { "pipe_roundtrip", pipe_roundtrip, 200 },
+    { "ctxswitch", ctxswitch, 200 },
     { "fork_exit_wait", fork_exit_wait, 30 },
     { "fork_exec_wait", fork_exec_wait, 20 },
     { "demand_zero_fault", demand_zero_fault, 200 },
@@ -148,6 +190,7 @@ int main(int argc, char **argv)
         for (int i = first; i < argc; i++) want |= strcmp(argv[i], rows[r].name) == 0;
         if (!want) continue;
         long n = rows[r].iters * scale;
+        row_mark = MARK_BASE | (r + 1) << 8;
         report(rows[r].name, rows[r].fn(n), n);
     }
     return 0;

@@ -1,0 +1,9 @@
+/* mark(id): a benchmark mark (SYS_mark) written to minivmm's control port, so that
+ * `vmm --stats` records the time and KVM's counters at that point (docs/measuring.md). */
+#ifndef GUEST_LIB_MARK_H
+#define GUEST_LIB_MARK_H
+
+/* 0, or -1 with errno ENODEV on a machine without minivmm's control port (QEMU). */
+int mark(unsigned id);
+
+#endif
