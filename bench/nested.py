@@ -19,6 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import guestos  # noqa: E402
 import report  # noqa: E402
 from run import mark_windows  # noqa: E402
 
@@ -103,12 +104,18 @@ def rows_for_mode(npt, runs):
         rows["run"] = r
     os_out, os_stats = runs.get("osbench", ("", None))
     for line in os_out.splitlines():
-        m = re.match(r"^bench (\S+) ns=([\d.]+) iters=(\d+)", line)
-        if m:
-            r = {"name": f"nested.npt{npt}.os.{m.group(1)}", "unit": "ns", "emulated": True,
-                 "n": 1, "median": float(m.group(2)), "iters": int(m.group(3))}
+        m = re.match(r"^osbench (\S+) ns=([\d.]+) iters=(\d+)(?: mark=(0x[0-9a-f]+))?", line)
+        if m and m.group(1) in guestos.OSBENCH:
+            name, iters = guestos.OSBENCH[m.group(1)][0], int(m.group(3))
+            r = {"name": f"nested.npt{npt}.os.{name}", "unit": "ns", "emulated": True,
+                 "n": 1, "median": float(m.group(2)), "iters": iters}
             r["p10"] = r["p90"] = r["median"]
-            rows["os." + m.group(1)] = r
+            w = guestos.per_op(os_stats, int(m.group(4) or "0", 16), iters)
+            if w:
+                r["vmm_exits_per_op"] = w.pop("exits_per_op")
+                r["kvm_insn_emulation_per_op"] = w.pop("insn_emulation_per_op")
+                r.update(w)
+            rows["os." + name] = r
     if os_stats:
         t = vcpu_totals(os_stats)
         r = {"name": f"nested.npt{npt}.os.run", "unit": "count", "emulated": True, "n": 1,

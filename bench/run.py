@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """make bench: run the exit-cost suite under minivmm, the raw floor (bench/floor.c) and QEMU
-(-M microvm), interleaved round by round, plus boot times; write the results as JSON and
-hand them to bench/report.py for the markdown report and the plots.
+(-M microvm), interleaved round by round, plus boot times and the guest OS (bench/guestos.py:
+/bin/osbench and /bin/blkbench in the bundled guest under both VMMs); write the results as
+JSON and hand them to bench/report.py for the markdown report and the plots.
 
 Every measured row becomes {name, unit, median, p10, p90, n, ...} in
 bench/results/<host>-<date>.json; names are stable (`exit.pio.vmm`, `exit.pio.floor`,
@@ -23,16 +24,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import guestos  # noqa: E402  (bench/guestos.py)
 import report  # noqa: E402  (bench/report.py)
 
 QEMU = "qemu-system-x86_64"
 QEMU_EXIT_PORT = 0xf4          # bench/guest/layout.h PORT_QEMU_EXIT
-KERNEL_QEMU_EXIT_PORT = 0x501  # where the bundled kernel looks for isa-debug-exit
 GUEST_LINE = re.compile(r"^bench (\S+) (.*)$")
 COUNT_LINE = re.compile(r"^bench-count (\S+) events=(\d+) iters=(\d+)")
 KV = re.compile(r"(\w+)=(\S+)")
-# The shell prompt that ends boot.prompt; the bundled userland prints none yet.
-PROMPT = re.compile(r"(^|\n)[$#] $")
 
 
 def percentile(xs, q):
@@ -63,6 +62,9 @@ class Samples:
             self.skipped[name] = why
 
     def rows(self):
+        for name in list(self.skipped):     # measured in another round after all
+            if name in self.values:
+                del self.skipped[name]
         out = []
         for name in sorted(self.values):
             xs = self.values[name]
@@ -137,6 +139,8 @@ def mark_windows(stats, names):
 
 
 class Bench:
+    run = staticmethod(run)
+
     def __init__(self, args):
         self.a = args
         self.b = args.build
@@ -147,10 +151,13 @@ class Bench:
         self.empty = os.path.join(self.b, "bench", "empty.cpio")
         self.ms = 100 if args.quick else 1000
         self.floor_ns = 10000.0
+        self.backend = report.host_info(ROOT)["kvm_backend"]
+        self.qemu_skip = "--no-qemu"
         self.qemu_ok = bool(args.qemu) and self._qemu_works()
         self.cmds = {}              # what was run, for the report
         self.errors = []
         open(self.empty, "wb").close()
+        self.os = guestos.GuestOS(self)
 
     # ---- the exit-cost suite ----
 
@@ -294,96 +301,6 @@ class Bench:
             if r.returncode == 1:
                 self.s.add("boot.empty.qemu", t * 1e3, unit="ms")
 
-    def boot_true(self):
-        """The bundled kernel running /bin/true and powering off."""
-        kernel = os.path.join(self.b, "guest", "kernel.elf")
-        initrd = os.path.join(self.b, "guest", "initrd.cpio")
-        if not (os.path.exists(kernel) and os.path.exists(initrd)):
-            for who in ("vmm", "qemu"):
-                self.s.skip(f"boot.true.{who}", "the bundled kernel is not built")
-            return
-        cmd = [self.vmm, "--", "/bin/true"]
-        self.cmds["boot.true.vmm"] = cmd
-        r, t = run(cmd, timeout=60)
-        if r.returncode == 0:
-            self.s.add("boot.true.vmm", t * 1e3, unit="ms")
-        else:
-            self.s.skip("boot.true.vmm", f"vmm -- /bin/true exited {r.returncode}")
-        if not self.qemu_ok:
-            return
-        blob = self.qemu_boot_blob(initrd)
-        if blob is None:
-            self.s.skip("boot.true.qemu", "dtc failed on bench/qemu-microvm.dts")
-            return
-        cmd = self.qemu_cmd(kernel, "", initrd=blob, exit_port=KERNEL_QEMU_EXIT_PORT)
-        self.cmds["boot.true.qemu"] = cmd
-        r, t = run(cmd, timeout=60)
-        if r.returncode == 1:
-            self.s.add("boot.true.qemu", t * 1e3, unit="ms")
-        else:
-            self.s.skip("boot.true.qemu", f"QEMU exited {r.returncode}: "
-                        f"{(r.stdout + r.stderr).strip()[-160:]}")
-
-    def qemu_boot_blob(self, initrd):
-        """QEMU's PVH loader takes one module: the device tree, padded to 4 KiB, then the
-        initrd (where the bundled kernel looks for it); built once per run."""
-        path = os.path.join(self.b, "bench", "qemu-boot.img")
-        if getattr(self, "_blob_done", False):
-            return path
-        gate = "trap" if report.host_info(ROOT)["kvm_backend"] == "pvm" else "syscall"
-        dts = open(os.path.join(HERE, "qemu-microvm.dts")).read()
-        dts = dts.replace("@GATE@", gate).replace("@HOST@", report.host_info(ROOT)["kvm_backend"])
-        r = subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", "-", "-"], input=dts.encode(),
-                           capture_output=True)
-        if r.returncode != 0:
-            return None
-        dtb = r.stdout + b"\0" * (-len(r.stdout) % 4096)
-        with open(path, "wb") as f:
-            f.write(dtb + open(initrd, "rb").read())
-        self._blob_done = True
-        return path
-
-    def boot_prompt(self):
-        """exec of vmm to the shell prompt (the bundled userland prints none yet)."""
-        if getattr(self, "_no_prompt", None):
-            return self.s.skip("boot.prompt.vmm", self._no_prompt)
-        p = subprocess.Popen([self.vmm], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL)
-        t0, buf = time.monotonic(), b""
-        os.set_blocking(p.stdout.fileno(), False)
-        while time.monotonic() - t0 < 5 and p.poll() is None:
-            chunk = p.stdout.read() or b""
-            buf += chunk
-            if PROMPT.search(buf.decode(errors="replace")):
-                self.s.add("boot.prompt.vmm", (time.monotonic() - t0) * 1e3, unit="ms")
-                break
-            time.sleep(0.001)
-        else:
-            self._no_prompt = "no shell prompt within 5 s (the bundled userland has no shell yet)"
-            self.s.skip("boot.prompt.vmm", self._no_prompt)
-        p.kill()
-        p.wait()
-
-    # ---- the guest OS suite: a user program in the bundled guest (plugs in when it exists) ----
-
-    def suite_guest_os(self):
-        """build/guest/initrd holds bin/bench once the guest OS benchmarks exist: it prints
-        `bench <name> ns=<per op> iters=<n>` lines (docs/measuring.md)."""
-        progs = [p for p in ("osbench", "bench")
-                 if os.path.exists(os.path.join(self.b, "guest", "initrd", "bin", p))]
-        if not progs:
-            for name in ("syscall.null", "pipe.roundtrip", "fork.exit_wait", "blk.iops"):
-                self.s.skip(f"{name}.vmm", "no /bin/osbench in the bundled userland yet")
-            return
-        r, _ = run([self.vmm, "--", "/bin/" + progs[0]] + (["quick"] if self.a.quick else []),
-                   timeout=self.a.timeout)
-        for line in r.stdout.splitlines():
-            m = GUEST_LINE.match(line.rstrip("\r"))
-            if m:
-                kv = dict(KV.findall(m.group(2)))
-                if "ns" in kv:
-                    self.s.add(f"{m.group(1)}.vmm", float(kv["ns"]), iters=int(kv.get("iters", 0)))
-
     def fail(self, what, r):
         self.errors.append(f"{what}: exit {r.returncode}: {(r.stderr or r.stdout).strip()[-300:]}")
 
@@ -394,9 +311,12 @@ class Bench:
         if self.qemu_ok:
             self.suite_qemu()
         self.boot_empty()
-        self.boot_true()
-        self.boot_prompt()
-        self.suite_guest_os()
+        self.os.boot_true()
+        self.os.boot_prompt()
+        # QUICK: the guest-OS programs in the first round only (they take ~25 s a round).
+        if not self.a.quick or i == 0:
+            self.os.program("osbench", ["-n", str(self.a.os_scale)])
+            self.os.program("blkbench", ["-n", str(self.a.blk_scale)])
         self.vmm_memory()
 
 
@@ -409,8 +329,12 @@ def main():
     ap.add_argument("--no-qemu", dest="qemu", action="store_false")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--os-scale", type=int, help="/bin/osbench -n (default 1)")
+    ap.add_argument("--blk-scale", type=int, help="/bin/blkbench -n (default 4, quick 1)")
     a = ap.parse_args()
     a.rounds = a.rounds or (3 if a.quick else 10)
+    a.os_scale = a.os_scale or 1
+    a.blk_scale = a.blk_scale or (1 if a.quick else 4)
 
     b = Bench(a)
     if not b.qemu_ok:

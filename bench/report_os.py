@@ -1,0 +1,148 @@
+"""The guest-OS part of the benchmark report: tables of /bin/osbench and /bin/blkbench rows
+(minivmm against QEMU, with the emulated kernel instructions and KVM exits per operation
+from the marked windows) and the plot of both VMMs' cost per operation."""
+import os
+
+# (row, what one operation is), in the report's order.
+OS_OPS = [
+    ("syscall.null", "getpid() through the gate"),
+    ("pipe.roundtrip", "1 byte to a child and back over two pipes"),
+    ("ctxswitch", "one switch between two processes yielding to each other"),
+    ("fork.exit.wait", "fork, the child exits, the parent waits"),
+    ("fork.exec.wait", "fork, exec /bin/true, wait"),
+    ("fault.demand_zero", "first write to a page of fresh anonymous memory"),
+    ("fault.cow", "first write to a page shared with the parent after fork"),
+]
+IO_OPS = [
+    ("blk.randread.qd1", "4 KiB random reads, raw device, 1 in flight"),
+    ("blk.randread.qd16", "4 KiB random reads, 16 processes at depth 1"),
+    ("blk.randwrite.qd1", "4 KiB random writes, 1 in flight"),
+    ("blk.randwrite.qd16", "4 KiB random writes, 16 processes at depth 1"),
+    ("blk.seqread", "ascending 4 KiB reads, 1 in flight"),
+    ("blk.seqwrite", "ascending 4 KiB writes, 1 in flight"),
+    ("fs.fsync", "rewrite 4 KiB of a file + fsync (latency)"),
+    ("fs.create", "create an empty file (open O_CREAT + close), one sync at the end"),
+]
+# Rows where the aim is stated: ours/QEMU at least 1.2 (rates: higher is better).
+IO_AIM = {"blk.randread.qd16": 1.2, "blk.randwrite.qd16": 1.2}
+
+
+def fmt(v, unit):
+    if v is None:
+        return "–"
+    if unit == "ns":
+        if v >= 1e6:
+            return f"{v / 1e6:.2f} ms"
+        return f"{v / 1000:.1f} µs" if v >= 10000 else f"{v:.0f} ns"
+    if unit == "MB/s":
+        return f"{v:.2f} MB/s"
+    return f"{v:.0f} {unit}" if v >= 100 else f"{v:.1f} {unit}"
+
+
+def cell(r):
+    if not r:
+        return "–"
+    return f"{fmt(r['median'], r['unit'])} ({fmt(r['p10'], r['unit'])}–" \
+           f"{fmt(r['p90'], r['unit'])})"
+
+
+def ratio(a, b):
+    return a["median"] / b["median"] if a and b and b["median"] else None
+
+
+def _counters(r):
+    if not r or "insn_emulation_per_op" not in r:
+        return "– | – | –"
+    return f"{r['insn_emulation_per_op']:.0f} | {r.get('kvm_exits_per_op', 0):.1f} | " \
+           f"{r.get('exits_per_op', 0):.2f}"
+
+
+def os_table(by):
+    L = ["| operation | what | minivmm: median (p10–p90) | QEMU microvm | ours/QEMU | "
+         "emulated insns/op | KVM exits/op | VMM exits/op |",
+         "|---|---|---|---|---|---|---|---|"]
+    for name, what in OS_OPS:
+        ours, qemu = by.get(name + ".vmm"), by.get(name + ".qemu")
+        if ours or qemu:
+            q = ratio(ours, qemu)
+            L.append(f"| `{name}` | {what} | {cell(ours)} | {cell(qemu)} | "
+                     f"{f'{q:.2f}×' if q else '–'} | {_counters(ours)} |")
+    return L
+
+
+def io_table(by):
+    L = ["| row | what | minivmm: median (p10–p90) | QEMU microvm | ours/QEMU | aim | "
+         "emulated insns/op | KVM exits/op | VMM exits/op |",
+         "|---|---|---|---|---|---|---|---|---|"]
+    for name, what in IO_OPS:
+        ours, qemu = by.get(name + ".vmm"), by.get(name + ".qemu")
+        if not (ours or qemu):
+            continue
+        q = ratio(ours, qemu)
+        aim = IO_AIM.get(name)
+        met = "–" if not aim else (f"≥ {aim}× " + ("(met)" if q and q >= aim else "(missed)"
+                                                    if q else ""))
+        L.append(f"| `{name}` | {what} | {cell(ours)} | {cell(qemu)} | "
+                 f"{f'{q:.2f}×' if q else '–'} | {met} | {_counters(ours)} |")
+    return L
+
+
+def section(by, meta, out, stem):
+    """The markdown lines of the guest-OS section (empty without any of its rows)."""
+    L = []
+    ot, it = os_table(by), io_table(by)
+    if len(ot) > 2:
+        L += ["## Guest OS operations (the bundled kernel, /bin/osbench)", "",
+              "Time per operation inside the guest, rdtsc-timed by the program; the same "
+              "kernel, initrd and disk image under QEMU `-M microvm -accel kvm`. ours/QEMU "
+              "below 1 is faster. *emulated insns/op* is KVM's `insn_emulation` over the "
+              "marked window (SYS_mark) divided by the operations: on PVM every guest-kernel "
+              "instruction is emulated, so this is the kernel path's length.", ""] + ot + [""]
+    if len(it) > 2:
+        L += ["## Block and file I/O (issue 4, /bin/blkbench)", "",
+              "`blk.*` on a second, scratch disk through the `diskio` system call (4 KiB, "
+              "straight into a user page); depth 16 is 16 processes at depth 1 each. `fs.*` "
+              "on the root file system (a copy of build/guest/disk.img). Rates (IOPS, MB/s, "
+              "files/s): ours/QEMU above 1 is faster; `fs.fsync` is a latency: below 1 is "
+              "faster.", ""] + it + [""]
+    png = plot(out, stem, by)
+    if png:
+        L += [f"![guest OS operations]({png})", ""]
+    return L
+
+
+def plot(out, stem, by):
+    """µs per operation for every guest-OS and I/O row, minivmm vs QEMU, log scale."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    names = [n for n, _ in OS_OPS + IO_OPS if n + ".vmm" in by or n + ".qemu" in by]
+    if not names:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(names) + 1.5))
+    h = 0.38
+    for k, (who, color, label) in enumerate([("vmm", "tab:blue", "minivmm"),
+                                             ("qemu", "tab:orange", "QEMU microvm")]):
+        ys, xs = [], []
+        for i, n in enumerate(names):
+            r = by.get(f"{n}.{who}")
+            if r and r.get("ns_per_op"):
+                ys.append(i + (k - 0.5) * h)
+                xs.append(r["ns_per_op"] / 1000)
+        if xs:
+            ax.barh(ys, xs, h, color=color, label=label)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("µs per operation (median run; I/O rows: window / operations)")
+    ax.legend(loc="lower right")
+    ax.set_title("Guest OS operations: minivmm vs QEMU, same kernel and disk")
+    fig.tight_layout()
+    path = os.path.join(out, stem + "-guestos.png")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return os.path.basename(path)
