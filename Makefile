@@ -22,6 +22,7 @@ include tests/build.mk
 -include tests/fuzz/build.mk
 -include vmm/gdb.mk
 -include bench/build.mk
+-include tests/crash/build.mk
 
 # Host C objects: build/obj/<path>.o
 $(BUILD)/obj/%.o: %.c
