@@ -9,7 +9,6 @@
 #include <stddef.h>
 
 #define NEWC_HDR_LEN   110
-#define NEWC_FIELDS    13
 #define F_MODE         1
 #define F_FILESIZE     6
 #define F_NAMESIZE     11
@@ -63,15 +62,16 @@ int initrd_lookup(const void *img, uint64_t size, const char *path,
     path = strip(path);
     if (!img) return -ENOENT;
     for (;;) {
-        int64_t f[NEWC_FIELDS];
+        /* Only the fields a lookup needs are parsed (the mode only on a match): hex8 is
+         * ~80 emulated instructions a field, and a lookup passes every earlier entry. */
         if (size - off < NEWC_HDR_LEN) return -EINVAL;
         const unsigned char *h = base + off;
         if (h[0] != '0' || h[1] != '7' || h[2] != '0' || h[3] != '7' || h[4] != '0' ||
             h[5] != '1')
             return -EINVAL;
-        for (int i = 0; i < NEWC_FIELDS; i++)
-            if ((f[i] = hex8(h + 6 + 8 * i)) < 0) return -EINVAL;
-        uint64_t namesz = (uint64_t)f[F_NAMESIZE], filesz = (uint64_t)f[F_FILESIZE];
+        int64_t fnamesz = hex8(h + 6 + 8 * F_NAMESIZE), ffilesz = hex8(h + 6 + 8 * F_FILESIZE);
+        if (fnamesz < 0 || ffilesz < 0) return -EINVAL;
+        uint64_t namesz = (uint64_t)fnamesz, filesz = (uint64_t)ffilesz;
         uint64_t name_off = off + NEWC_HDR_LEN;
         /* The name must fit and end with its NUL exactly at namesz. */
         if (namesz == 0 || namesz > size - name_off) return -EINVAL;
@@ -81,7 +81,9 @@ int initrd_lookup(const void *img, uint64_t size, const char *path,
         if (data_off > size || filesz > size - data_off) return -EINVAL;
         if (name_is(name, namesz, "TRAILER!!!")) return -ENOENT;
         if (name_is(name, namesz, path)) {
-            if (((uint64_t)f[F_MODE] & S_IFMT) != S_IFREG) return -ENOENT;
+            int64_t mode = hex8(h + 6 + 8 * F_MODE);
+            if (mode < 0) return -EINVAL;
+            if (((uint64_t)mode & S_IFMT) != S_IFREG) return -ENOENT;
             *data = base + data_off;
             *len = filesz;
             return 0;

@@ -68,6 +68,7 @@ struct proc {
     struct trapframe *tf;       /* user registers, at the top of kstack */
     struct context *ctx;        /* saved kernel registers while switched out */
     struct proc *next;          /* run-queue link (sched.c) */
+    struct proc *snext, *sprev; /* sleep-queue links while SLEEPING (proc.c) */
     int slice;                  /* ticks left in the time slice (sched.c) */
     char name[PROC_NAME_LEN];
 };

@@ -87,9 +87,11 @@ int uvm_init(struct uvm *as)
 {
     as->nregion = 0;
     as->brk = 0;
-    as->pml4 = kalloc();
+    /* The upper half is copied over anyway: zero only the lower (256 rep elements, not 512). */
+    as->pml4 = kalloc_dirty();
     if (!as->pml4) return -ENOMEM;
     as->pml4_pa = V2P(as->pml4);
+    memset(as->pml4, 0, 256 * sizeof(uint64_t));
     memcpy(as->pml4 + 256, (uint64_t *)P2V(kernel_pml4_pa) + 256, 256 * sizeof(uint64_t));
     uint64_t *pte = walk(as->pml4, GATE_VA, 0, 1);
     if (!pte) {
