@@ -8,8 +8,10 @@ symbols (nm -n) and prints a table: instructions per function, entries (executio
 function's first instruction), and the share of the total.
 
     kprof.py --kernel build/guest/kernel.elf LOG [--minus LOG2] [--per N] [--top N]
-             [--start SYM] [--stop SYM]
+             [--start SYM] [--stop SYM] [--callers SYM]
 
+--callers SYM lists where the entries of function SYM came from (the function of the
+instruction executed just before each entry: the call site, or an interrupted one).
 --minus subtracts a second trace's counts (a run with fewer iterations of the same
 workload) and --per divides the difference: per-operation figures. --start/--stop count
 only from the first entry of SYM (and up to the first entry of the stop symbol after it).
@@ -39,10 +41,13 @@ def symbols(kernel):
     return syms
 
 
-def address_counts(log, starts=None, stop_addrs=None):
+def address_counts(log, starts=None, stop_addrs=None, watch=None):
     """Counter of executed addresses. A "Stopped ... before" line means the TB logged just
-    before did not run (an interrupt was taken first): it is taken back."""
+    before did not run (an interrupt was taken first): it is taken back. With watch (a
+    set of addresses), also a Counter of the addresses executed just before each of them."""
     counts = collections.Counter()
+    before = collections.Counter()
+    prev = 0
     counting = starts is None
     with open(log, errors="replace") as f:
         for line in f:
@@ -59,6 +64,9 @@ def address_counts(log, starts=None, stop_addrs=None):
                 elif stop_addrs and pc in stop_addrs:
                     break
                 counts[pc] += 1
+                if watch and pc in watch:
+                    before[prev] += 1
+                prev = pc
                 continue
             m = STOPPED.match(line)
             if m and counting:
@@ -67,7 +75,7 @@ def address_counts(log, starts=None, stop_addrs=None):
                     pc += KERNBASE
                 if counts[pc] > 0:
                     counts[pc] -= 1
-    return counts
+    return (counts, before) if watch else counts
 
 
 def by_function(counts, syms):
@@ -94,18 +102,26 @@ def main():
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--start", help="count from the first entry of this function")
     ap.add_argument("--stop", help="stop counting at the next entry of this function")
+    ap.add_argument("--callers", help="where the entries of this function came from")
     a = ap.parse_args()
 
     syms = symbols(a.kernel)
     addr_of = collections.defaultdict(set)
     for addr, name in syms:
         addr_of[name].add(addr)
-    for opt in (a.start, a.stop):
+    for opt in (a.start, a.stop, a.callers):
         if opt and opt not in addr_of:
             sys.exit(f"kprof.py: no function {opt} in {a.kernel}")
     starts = addr_of[a.start] if a.start else None
     stops = addr_of[a.stop] if a.stop else None
 
+    if a.callers:
+        _, before = address_counts(a.log, starts, stops, addr_of[a.callers])
+        callers, _ = by_function(before, syms)
+        print(f"entries of {a.callers} by the function executed just before:")
+        for name, n in callers.most_common(a.top):
+            print(f"{name:<28} {n / a.per:>10.1f}")
+        return
     insns, entries = by_function(address_counts(a.log, starts, stops), syms)
     if a.minus:
         i2, e2 = by_function(address_counts(a.minus, starts, stops), syms)

@@ -4,12 +4,14 @@
 # filtered to the kernel's addresses) and prints a per-function table (tests/qemu/kprof.py).
 # On PVM every kernel instruction is emulated, so this table is where the time goes there.
 #
-#   tests/qemu/profile.sh [--top N] [--start SYM] [--stop SYM] [--log FILE] [--gate G]
+#   tests/qemu/profile.sh [--top N] [--start SYM] [--stop SYM] [--callers SYM]
+#                         [--log FILE] [--gate G]
 #                         [--disk FILE] [--osbench ROW] [boot.sh options] [-- COMMAND ...]
 #
 # --gate trap (default, as on PVM) or syscall. --disk FILE: a copy of FILE is the root
 # file system (the original is not written). --start/--stop SYM: count from the first entry
-# of function SYM to the next entry of the stop function. --log FILE keeps the raw trace.
+# of function SYM to the next entry of the stop function. --callers SYM: where the calls of
+# function SYM come from, instead of the table. --log FILE keeps the raw trace.
 # --osbench ROW: runs `/bin/osbench -n 1 ROW` and `-n 3 ROW` and prints the difference per
 # operation (the boot and the row's setup cancel out). docs/measuring.md has examples.
 set -u
@@ -26,7 +28,7 @@ die() { echo "profile.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --top) top=$2; shift 2 ;;
-    --start|--stop) kprof_args+=("$1" "$2"); shift 2 ;;
+    --start|--stop|--callers) kprof_args+=("$1" "$2"); shift 2 ;;
     --log) keep=$2; shift 2 ;;
     --gate) gate=$2; shift 2 ;;
     --disk) disk=$2; shift 2 ;;

@@ -53,6 +53,20 @@ static void agrees_with_reference_at_every_alignment(void **state)
     assert_int_equal(crc32c(0, buf + 3, 4096), reference(buf + 3, 4096));
 }
 
+/* Eight equal aligned bytes i (0..255) take every entry of all eight slicing tables once
+ * (the crc's start value only permutes the first four), so a wrong constant fails here. */
+static void every_table_entry_agrees_with_reference(void **state)
+{
+    static uint64_t words[2];
+    uint8_t *b = (uint8_t *)words;
+    for (int i = 0; i < 256; i++) {
+        memset(b, i, 8);
+        assert_int_equal(crc32c(0, b, 8), reference(b, 8));
+        memset(b + 8, i ^ 0x5a, 8);
+        assert_int_equal(crc32c(0, b, 16), reference(b, 16));
+    }
+}
+
 static void detects_a_single_flipped_bit(void **state)
 {
     static uint8_t block[4096];
@@ -70,6 +84,7 @@ int main(void)
         cmocka_unit_test(matches_published_check_values),
         cmocka_unit_test(chains_across_calls),
         cmocka_unit_test(agrees_with_reference_at_every_alignment),
+        cmocka_unit_test(every_table_entry_agrees_with_reference),
         cmocka_unit_test(detects_a_single_flipped_bit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
