@@ -234,6 +234,7 @@ class GuestOS:
             m, sk = LINE.match(line), SKIP.match(line)
             if sk and sk.group(2) in table:
                 self.s.skip(f"{table[sk.group(2)][0]}.{who}", sk.group(3))
+                seen.add(table[sk.group(2)][0])
             if not (m and m.group(1) == prog and m.group(2) in table):
                 continue
             kv = dict(KV.findall(m.group(3)))

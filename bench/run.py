@@ -330,11 +330,11 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--os-scale", type=int, help="/bin/osbench -n (default 1)")
-    ap.add_argument("--blk-scale", type=int, help="/bin/blkbench -n (default 4, quick 1)")
+    ap.add_argument("--blk-scale", type=int, help="/bin/blkbench -n (default 1)")
     a = ap.parse_args()
     a.rounds = a.rounds or (3 if a.quick else 10)
     a.os_scale = a.os_scale or 1
-    a.blk_scale = a.blk_scale or (1 if a.quick else 4)
+    a.blk_scale = a.blk_scale or 1
 
     b = Bench(a)
     if not b.qemu_ok:
