@@ -1,5 +1,6 @@
 """Shared pytest fixtures: paths into the build tree and a helper that runs build/vmm."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,9 +13,20 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 
 def run_vmm(*args, timeout=60, stdin=subprocess.DEVNULL, vmm=VMM):
-    """Run build/vmm with args; returns the CompletedProcess (text output)."""
+    """Run build/vmm with args; returns the CompletedProcess (text output). Tests never
+    write to the bundled build/guest/disk.img: without a --disk of their own (a copy) they
+    boot with --no-disk, from the initrd."""
+    if "--disk" not in args and "--no-disk" not in args:
+        args = ("--no-disk", *args)
     return subprocess.run([vmm, *args], stdin=stdin, capture_output=True, text=True,
                           timeout=timeout, errors="replace")
+
+
+def disk_copy(tmp_path, name="disk.img"):
+    """A private copy of the bundled disk image, for a test that writes."""
+    path = os.path.join(str(tmp_path), name)
+    shutil.copyfile(os.path.join(BUILD, "guest", "disk.img"), path)
+    return path
 
 
 @pytest.fixture

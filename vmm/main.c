@@ -37,6 +37,8 @@ struct options {
     int gdb_port;            /* 0: no GDB stub */
     bool gdb_wait;
     bool no_disk;            /* --no-disk: not even the bundled one */
+    const char *disks[MACHINE_VIRTIO_SLOTS + 1];   /* --disk specs, opened after KVM */
+    int ndisks;
 };
 
 static struct vm vm = {
@@ -171,7 +173,11 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_INITRD: o->initrd = optarg; break;
         case OPT_CMDLINE: o->cmdline = optarg; break;
         case OPT_STATS: o->stats = optarg; break;
-        case OPT_DISK: disks_add(&vm, optarg); break;
+        case OPT_DISK:
+            if (o->ndisks > MACHINE_VIRTIO_SLOTS)    /* disks_add names the limit */
+                usage_error("--disk %s: too many disks (at most %d)", optarg, MACHINE_VIRTIO_SLOTS);
+            o->disks[o->ndisks++] = optarg;
+            break;
         case OPT_NO_DISK: o->no_disk = true; break;
         case OPT_MEM:
             if (parse_size(optarg, &o->mem) < 0)
@@ -213,10 +219,10 @@ static void parse_options(int argc, char **argv, struct options *o)
             usage_error("unknown option %s", argv[optind - 1]);
         }
     }
-    if (o->no_disk && disks_count() > 0)
+    if (o->no_disk && o->ndisks > 0)
         usage_error("--no-disk and --disk exclude each other");
-    if (!o->no_disk && disks_count() == 0 && access(bundled("guest/disk.img"), F_OK) == 0)
-        disks_add(&vm, bundled("guest/disk.img"));
+    if (!o->no_disk && o->ndisks == 0 && access(bundled("guest/disk.img"), F_OK) == 0)
+        o->disks[o->ndisks++] = strdup(bundled("guest/disk.img"));
     if (optind < argc) {
         if (strcmp(argv[optind - 1], "--") != 0)
             usage_error("unexpected argument '%s' (put the guest command after --)", argv[optind]);
@@ -355,6 +361,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);            /* only vCPU threads take it */
 
     kvm_init(&vm);
+    for (int i = 0; i < o.ndisks; i++)
+        disks_add(&vm, o.disks[i]);
     if (guest_mem_alloc(&vm.mem, o.mem) < 0)
         die("--mem: cannot allocate %llu MiB of guest RAM: %s",
             (unsigned long long)(o.mem >> 20), strerror(errno));

@@ -81,13 +81,20 @@ static long sys_open(struct trapframe *tf)
     return r;
 }
 
+/* The error for fd, which is not a file-system file: EBADF if it is not open at all. */
+static long not_a_file(int fd, long err)
+{
+    return fd >= 0 && fd < NOFILE && myproc()->ofile[fd] ? err : -EBADF;
+}
+
 static long sys_lseek(struct trapframe *tf)
 {
-    struct fsfile *f = fsfile_of_fd((int)ARG0);
+    int fd = (int)ARG0;
+    struct fsfile *f = fsfile_of_fd(fd);
     int64_t off = (int64_t)ARG1;
     struct fs_dinode d;
     if (!f)
-        return (int)ARG0 >= 0 && (int)ARG0 < NOFILE && myproc()->ofile[ARG0] ? -ESPIPE : -EBADF;
+        return not_a_file(fd, -ESPIPE);
     fs_lock();
     uint64_t *pos = fsfile_offset(f);
     int r = 0;
@@ -267,7 +274,7 @@ static long sys_rename(struct trapframe *tf)
 static long sys_fsync(struct trapframe *tf)
 {
     if (!fsfile_of_fd((int)ARG0))
-        return (int)ARG0 >= 0 && (int)ARG0 < NOFILE && myproc()->ofile[ARG0] ? -EINVAL : -EBADF;
+        return not_a_file((int)ARG0, -EINVAL);
     fs_lock();
     long r = fsys_commit();
     fs_unlock();
@@ -312,11 +319,12 @@ static long sys_getcwd(struct trapframe *tf)
 
 static long sys_ftruncate(struct trapframe *tf)
 {
-    struct fsfile *f = fsfile_of_fd((int)ARG0);
+    int fd = (int)ARG0;
+    struct fsfile *f = fsfile_of_fd(fd);
     struct fs_dinode d;
     if (!f)
-        return -EBADF;
-    if (!myproc()->ofile[ARG0]->writable || (int64_t)ARG1 < 0)
+        return not_a_file(fd, -EINVAL);
+    if (!myproc()->ofile[fd]->writable || (int64_t)ARG1 < 0)
         return -EINVAL;
     if (ARG1 > FS_MAX_FILE_SIZE)
         return -EFBIG;

@@ -271,6 +271,12 @@ static int t_errors(void)
     CHECK(getdents(fd, buf, sizeof buf) == -1 && errno == ENOTDIR);
     CHECK(read(fd, (char *)8, 1) == -1 && errno == EFAULT && close(fd) == 0);
     CHECK(diskio(0, DISKIO_WRITE, 0, buf) == -1 && errno == EBUSY);
+    /* An fd is an int: high bits of the register are ignored, never used as an index. */
+    long big = (1L << 32) | 1;
+    CHECK(rawsyscall(SYS_lseek, big, 0, SEEK_SET, 0, 0, 0) == -ESPIPE);
+    CHECK(rawsyscall(SYS_fsync, big, 0, 0, 0, 0, 0) == -EINVAL);
+    CHECK(rawsyscall(SYS_ftruncate, (1L << 40) | 1, 0, 0, 0, 0, 0) == -EINVAL);
+    CHECK(rawsyscall(SYS_lseek, (1L << 40) | 77, 0, SEEK_SET, 0, 0, 0) == -EBADF);
     return unlink("/fst/e");
 }
 

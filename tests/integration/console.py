@@ -13,6 +13,8 @@ class Console:
     def __init__(self, *args):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            if "--disk" not in args and "--no-disk" not in args:
+                args = ("--no-disk", *args)       # never the shared bundled image
             os.execv(VMM, [VMM, *args])
         self.out = b""
         self.status = None

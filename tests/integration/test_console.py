@@ -46,14 +46,14 @@ def test_ctrl_a_h_shows_help(console):
 
 
 def test_input_from_a_pipe():
-    r = subprocess.run([VMM], input="/bin/echo from a pipe\n", capture_output=True,
+    r = subprocess.run([VMM, "--no-disk"], input="/bin/echo from a pipe\n", capture_output=True,
                        text=True, timeout=60)
     assert "from a pipe" in r.stdout.splitlines()
     assert r.returncode == 0, r        # end of input: init powers off
 
 
 def test_stdin_dev_null():
-    r = subprocess.run([VMM], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+    r = subprocess.run([VMM, "--no-disk"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=60)
     assert "$ " in r.stdout
     assert r.returncode == 0, r

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import BUILD, run_vmm
+from conftest import BUILD, VMM, run_vmm
 
 DISK_IMG = os.path.join(BUILD, "guest", "disk.img")
 MKFS = os.path.join(BUILD, "mkfs")
@@ -109,13 +109,20 @@ def test_read_only_disk_mounts_and_refuses_writes(vmm, disk):
     assert "new" not in r.stdout.split()
 
 
-def test_no_disk_falls_back_to_the_initrd(vmm, tmp_path, wired):
+def test_no_disk_falls_back_to_the_initrd(vmm, tmp_path):
     # Without a usable disk the programs come from the initrd and file calls fail cleanly.
-    if not wired:
-        pytest.skip("the kernel does not dispatch system calls 50-79 to fsys_syscall yet")
     blank = tmp_path / "blank.img"
     with open(blank, "wb") as f:
         f.truncate(1 << 20)
     r = vmm("--disk", str(blank), "--", "/bin/sh", "-c", "echo hi; echo x > /f")
     assert "hi" in r.stdout
     assert "cannot mount disk 0" in r.stdout + r.stderr
+
+
+def test_the_bundled_disk_is_the_default_root():
+    # No --disk: the bundled image is the root file system (only read here).
+    r = subprocess.run([VMM, "--", "/bin/ls", "/bin"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    assert r.returncode == 0, r
+    assert "fs: mounted disk 0" in r.stdout
+    assert "sh" in r.stdout.split()

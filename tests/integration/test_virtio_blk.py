@@ -197,5 +197,12 @@ def test_too_many_disks(vmm, tmp_path):
     d = str(disk(tmp_path))
     args = []
     for _ in range(9):
-        args += ["--disk", d]
+        args += ["--disk", d + ",ro"]        # readers share an image; a writer has it alone
     one_line_error(vmm(*args), "too many disks", status=1)
+
+
+def test_a_writable_image_is_locked(vmm, tmp_path):
+    d = str(disk(tmp_path))
+    one_line_error(vmm("--disk", d, "--disk", d), "in use by another vmm", status=1)
+    one_line_error(vmm("--disk", d, "--disk", d + ",ro"), "being written by another vmm",
+                   status=1)
