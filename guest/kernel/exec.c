@@ -25,12 +25,10 @@ static int load_segments(struct uvm *as, const char *file, const struct elf_imag
         uint64_t pte = PTE_P | PTE_U;
         if (s->flags & ELF_PF_W) pte |= PTE_W;
         if (!(s->flags & ELF_PF_X)) pte |= pte_nx;
-        int r = uvm_map_region(as, s->vaddr, s->memsz, pte);
+        int r = uvm_map_copy(as, s->vaddr, s->memsz, pte, file + s->offset, s->filesz);
         if (r < 0) return r;
         uint64_t end = (s->vaddr + s->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
         if (end > as->brk) as->brk = end;
-        /* The pages come zeroed from kalloc: the bss needs no clearing. */
-        if ((r = uvm_fill(as, s->vaddr, file + s->offset, s->filesz)) < 0) return r;
     }
     return 0;
 }

@@ -4,6 +4,10 @@
  * starts zeroed (the VMM's is fresh anonymous memory, QEMU's too) and no one wrote it
  * before. Recycled pages are zeroed when they are handed out again.
  *
+ * Page tables are freed empty (every entry cleared as the tables are taken down), so
+ * they go on a second list, of pages known to be zero: kalloc takes those first and
+ * skips the memset (512 emulated rep elements, ~0.3 ms here), kalloc_dirty takes them last.
+ *
  * Every page has a reference count (copy-on-write shares user pages between address
  * spaces): kalloc sets it to 1, kref adds one, kfree drops one and frees at 0. The counts
  * live in an array carved from the start of the range, zero like all fresh RAM. */
@@ -14,8 +18,8 @@ struct run {
 };
 
 static struct spinlock lock;
-static struct run *freelist;
-static uint64_t nfree_list;             /* pages on the free list */
+static struct run *freelist, *zerolist;   /* zerolist: all zero but their first word */
+static uint64_t nfree_list;             /* pages on both lists */
 static uint64_t bump, bump_end;         /* physical: next fresh page, end of the range */
 static uint64_t range_start;
 static uint16_t *refs;                  /* per page from range_start */
@@ -35,28 +39,39 @@ void kalloc_init(uint64_t start, uint64_t end)
         bump = bump_end;
 }
 
-/* A page with reference count 1; *recycled says whether it came from the free list
- * (and may hold old data) or is fresh, zero RAM. */
-static void *take(int *recycled)
+/* Pops a page off *list with reference count 1, or NULL; lock held. */
+static void *pop(struct run **list)
 {
-    uint64_t f = lock_irqsave(&lock);
-    struct run *r = freelist;
+    struct run *r = *list;
     if (r) {
-        freelist = r->next;
+        *list = r->next;
         nfree_list--;
         *ref_of(V2P(r)) = 1;
-        unlock_irqrestore(&lock, f);
-        *recycled = 1;
-        return r;
     }
-    void *p = NULL;
-    if (bump < bump_end) {
-        p = P2V(bump);
+    return r;
+}
+
+/* A page with reference count 1; *recycled says whether it may hold old data (it came
+ * from the free list) or is zero (fresh RAM or the zero list). want_zero: prefer zero
+ * pages, else prefer used ones (and keep the zero pages for kalloc). */
+static void *take(int want_zero, int *recycled)
+{
+    uint64_t f = lock_irqsave(&lock);
+    struct run *r = want_zero ? pop(&zerolist) : pop(&freelist);
+    *recycled = r && !want_zero;
+    if (!r && bump < bump_end) {
+        r = P2V(bump);
         *ref_of(bump) = 1;
         bump += PAGE_SIZE;
     }
+    if (!r) {
+        r = want_zero ? pop(&freelist) : pop(&zerolist);
+        *recycled = r && want_zero;
+    }
+    if (r && !*recycled)
+        r->next = NULL;                 /* the list link was its only non-zero word */
     unlock_irqrestore(&lock, f);
-    return p;
+    return r;
 }
 
 /* The page's count, checked: a page kalloc did not give out is a kernel bug. */
@@ -78,24 +93,34 @@ int kref_count(void *page)
     return __atomic_load_n(checked_ref(page, "kref_count"), __ATOMIC_RELAXED);
 }
 
-/* Drops a reference; the last one puts the page on the free list. */
-void kfree(void *page)
+static void put(void *page, struct run **list, const char *who)
 {
-    if (__atomic_sub_fetch(checked_ref(page, "kfree"), 1, __ATOMIC_ACQ_REL) != 0)
+    if (__atomic_sub_fetch(checked_ref(page, who), 1, __ATOMIC_ACQ_REL) != 0)
         return;
     uint64_t f = lock_irqsave(&lock);
     struct run *r = page;
-    r->next = freelist;
-    freelist = r;
+    r->next = *list;
+    *list = r;
     nfree_list++;
     unlock_irqrestore(&lock, f);
 }
 
-/* Recycled pages are zeroed here; fresh bump pages are zero already. */
+/* Drops a reference; the last one puts the page on the free list. */
+void kfree(void *page)
+{
+    put(page, &freelist, "kfree");
+}
+
+void kfree_zero(void *page)
+{
+    put(page, &zerolist, "kfree_zero");
+}
+
+/* Recycled pages are zeroed here; fresh bump pages and zero-list pages are zero already. */
 void *kalloc(void)
 {
     int recycled = 0;
-    void *p = take(&recycled);
+    void *p = take(1, &recycled);
     if (p && recycled)
         memset(p, 0, PAGE_SIZE);
     return p;
@@ -105,7 +130,7 @@ void *kalloc(void)
 void *kalloc_dirty(void)
 {
     int recycled;
-    return take(&recycled);
+    return take(0, &recycled);
 }
 
 uint64_t kalloc_free_pages(void)

@@ -41,6 +41,7 @@ struct uvm {
 void kref(void *page);          /* one more reference to a kalloc'd page */
 int kref_count(void *page);
 void *kalloc_dirty(void);       /* like kalloc, without zeroing: the caller fills it all */
+void kfree_zero(void *page);    /* kfree of a page the caller left all zero (a page table) */
 
 /* Copies n bytes eight per emulated rep step (unaligned is fine), the tail bytewise. */
 static inline void copy_fast(void *d, const void *s, uint64_t n)
@@ -134,7 +135,10 @@ void syscall_dispatch(struct trapframe *tf);
  * functions that return int give 0 or a negative errno. */
 extern uint64_t pte_nx;                        /* PTE_NX if EFER.NXE is on, else 0 */
 int uvm_init(struct uvm *as);                  /* empty space with the kernel half and gate */
-int uvm_map_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte);
+/* An image region [va, va+len) with fresh pages holding src[0, n) at va (n <= len), every
+ * other byte zero; each page is written once (not zeroed, then copied over). */
+int uvm_map_copy(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte, const void *src,
+                 uint64_t n);
 /* A demand-zero region: no pages until touched. */
 int uvm_add_lazy(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte, enum rkind kind);
 void uvm_free(struct uvm *as);                 /* not while as is loaded in CR3 */
@@ -148,8 +152,6 @@ int uvm_fault(struct uvm *as, uint64_t va, int write);
 void *uvm_translate(struct uvm *as, uint64_t va, int write);
 int copyout(struct uvm *as, uint64_t uva, const void *src, uint64_t n);
 int copyin(struct uvm *as, void *dst, uint64_t uva, uint64_t n);
-/* Like copyout, but into any user page, writable or not: exec loading read-only text. */
-int uvm_fill(struct uvm *as, uint64_t uva, const void *src, uint64_t n);
 /* Copies a NUL-terminated string of at most max bytes (NUL included); returns its length,
  * -EFAULT, or -ENAMETOOLONG if no NUL within max. */
 int copyinstr(struct uvm *as, char *dst, uint64_t uva, uint64_t max);

@@ -132,18 +132,36 @@ static void widen(struct uregion *r, uint64_t va)
     }
 }
 
-int uvm_map_region(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte)
+/* Zeroes n bytes: rep stosq for the aligned middle, bytes only at the edges (a plain rep
+ * stosb would cost an emulated step per byte). */
+static void zero_fast(char *d, uint64_t n)
 {
-    struct uregion *r = add_region(as, va, len, pte, R_IMAGE);
+    uint64_t head = (-(uint64_t)d) & 7;
+    if (head > n) head = n;
+    uint64_t q = (n - head) >> 3, tail = (n - head) & 7;
+    __asm__ volatile("rep stosb; mov %3, %%rcx; rep stosq; mov %4, %%rcx; rep stosb"
+                     : "+D"(d), "+c"(head) : "a"(0ULL), "r"(q), "r"(tail) : "memory");
+}
+
+int uvm_map_copy(struct uvm *as, uint64_t va, uint64_t len, uint64_t pte, const void *src,
+                 uint64_t n)
+{
+    struct uregion *r = n <= len ? add_region(as, va, len, pte, R_IMAGE) : NULL;
     if (!r) return -EINVAL;
     for (uint64_t a = r->start; a < r->end; a += PG) {
         uint64_t *e = walk(as->pml4, a, 0, 1);
-        void *page;
+        char *page;
         if (!e) return -ENOMEM;                   /* uvm_free cleans up */
         if (*e & PTE_P) return -ENOEXEC;          /* segments that share a page */
-        if (!(page = kalloc())) return -ENOMEM;
+        if (!(page = kalloc_dirty())) return -ENOMEM;
         *e = V2P(page) | pte;
         widen(r, a);
+        /* [lo, hi): the bytes of this page that come from src; the rest is zeroed. */
+        uint64_t lo = a < va ? va : a, hi = a + PG < va + n ? a + PG : va + n;
+        if (hi < lo) hi = lo;
+        zero_fast(page, lo - a);
+        copy_fast(page + (lo - a), (const char *)src + (lo - va), hi - lo);
+        zero_fast(page + (hi - a), a + PG - hi);
     }
     return 0;
 }
@@ -176,7 +194,12 @@ static void free_tables(uint64_t *pml4, uint64_t start, uint64_t end, int level)
         }
         uint64_t *e = &t[idx(a, level + 1)];
         if (*e & PTE_P) {
-            kfree(P2V(PTE_ADDR(*e)));
+            /* A PT is empty by now: every present leaf lies in a region's [lo, hi), which
+             * uvm_free dropped (munmap and sbrk drop theirs before shrinking a window),
+             * and the gate's entry was cleared. An upper table may still point at the PT
+             * of an unmapped region, so only PTs go to the zero list. */
+            if (level == 0) kfree_zero(P2V(PTE_ADDR(*e)));
+            else kfree(P2V(PTE_ADDR(*e)));
             *e = 0;
         }
         a += span;
@@ -189,6 +212,8 @@ void uvm_free(struct uvm *as)
     for (int i = 0; i < as->nregion; i++)
         scan(as->pml4, as->region[i].lo, as->region[i].hi, drop_page, NULL);
     /* The gate's tables go with the others; the gate page itself is shared. */
+    uint64_t *gate = walk(as->pml4, GATE_VA, 0, 0);
+    if (gate) *gate = 0;
     for (int level = 0; level < 3; level++) {
         for (int i = 0; i < as->nregion; i++)
             free_tables(as->pml4, as->region[i].lo, as->region[i].hi, level);
@@ -318,11 +343,6 @@ static int copy_to(struct uvm *as, uint64_t uva, const void *src, uint64_t n, in
 int copyout(struct uvm *as, uint64_t uva, const void *src, uint64_t n)
 {
     return copy_to(as, uva, src, n, 1);
-}
-
-int uvm_fill(struct uvm *as, uint64_t uva, const void *src, uint64_t n)
-{
-    return copy_to(as, uva, src, n, 0);
 }
 
 int copyin(struct uvm *as, void *dst, uint64_t uva, uint64_t n)
