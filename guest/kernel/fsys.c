@@ -42,6 +42,7 @@ static int mounted;                /* 0 not tried, 1 mounted, < 0 the error */
 static int mode = FS_MODE_ORDERED;
 static bool failed, ro;            /* journal failed / disk read-only: no more changes */
 static bool freed_in_op, need_checkpoint;
+static bool data_unflushed;        /* writeback: data written after its commit, no flush yet */
 static uint64_t commits;
 
 static struct journal jnl;
@@ -190,6 +191,8 @@ static int commit(void)
     n = collect(PIN_DATA);
     if (n > 0 && bwrite_many(batch, n) < 0)
         return fail("data write failed"), -EIO;
+    if (n > 0 && mode == FS_MODE_WRITEBACK)
+        data_unflushed = true;
     unpin_all();
     if (need_checkpoint || journal_free_blocks(&jnl) < jnl.nblocks / 4) {
         need_checkpoint = false;
@@ -199,9 +202,18 @@ static int commit(void)
     return 0;
 }
 
+/* fsync and sync: commit, and in writeback mode also flush the data written after an
+ * earlier commit (the group commit at each system call's end does not wait for it), so
+ * that fsync'd data survives a disk that loses its write cache. */
 int fsys_commit(void)
 {
-    return commit();
+    int r = commit();
+    if (r == 0 && data_unflushed) {
+        if (bflush() < 0)
+            return fail("flush failed"), -EIO;
+        data_unflushed = false;
+    }
+    return r;
 }
 
 /* ---- The lock and operations ---- */
@@ -342,7 +354,10 @@ void fsys_sync_all(void)
     if (mounted <= 0)
         return;
     fs_lock();
-    fsys_commit();
+    /* Commit, then empty the log: commit() has already written every committed block
+     * home, so the next mount finds a clean journal and replays nothing. */
+    if (fsys_commit() == 0 && !failed && !ro && journal_checkpoint(&jnl) < 0)
+        fail("checkpoint failed");
     fs_unlock();
 }
 

@@ -26,7 +26,7 @@ void fs_unlock(void);
 int begin_op(uint32_t nblocks);
 int end_op(void);
 int fsys_commit(void);                    /* lock held: commits now (fsync, sync) */
-void fsys_sync_all(void);                 /* commits what is pending, if mounted (power-off) */
+void fsys_sync_all(void);                 /* power-off: commit and empty the log, if mounted */
 int fsys_mode(void);                      /* FS_MODE_* */
 uint64_t fsys_commits(void);
 bool fsys_readonly(void);

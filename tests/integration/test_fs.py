@@ -126,3 +126,12 @@ def test_the_bundled_disk_is_the_default_root():
     assert r.returncode == 0, r
     assert "fs: mounted disk 0" in r.stdout
     assert "sh" in r.stdout.split()
+
+
+def test_power_off_leaves_an_empty_journal(vmm, disk):
+    # A clean power-off commits and checkpoints: the next mount has nothing to replay.
+    r = vmm("--disk", disk, "--", "/bin/sh", "-c", "echo a > /a; mkdir /d; echo b > /d/b")
+    assert r.returncode == 0, r
+    f = subprocess.run([FSCK, "-n", disk], capture_output=True, text=True)
+    assert f.returncode == 0, f.stdout + f.stderr
+    assert "needs recovery" not in f.stdout + f.stderr, f.stdout
