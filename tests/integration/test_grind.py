@@ -1,6 +1,5 @@
 """The guest's processes and memory under build/vmm: grind's random system calls leave the
-kernel standing (no panic, no hang) on one and two CPUs, and /bin/osbench prints a line per
-row in the format bench/run.py parses."""
+kernel standing (no panic, no hang) on one and two CPUs, and the disk consistent."""
 import os
 import re
 import subprocess
@@ -24,11 +23,3 @@ def test_grind_100000_random_system_calls_survive(vmm, tmp_path, cpus, with_disk
         fsck = subprocess.run([os.path.join(BUILD, "fsck"), disk], capture_output=True, text=True)
         assert fsck.returncode == 0, fsck.stdout + fsck.stderr
 
-
-def test_osbench_prints_every_row(vmm):
-    r = vmm("--", "/bin/osbench", timeout=300)
-    rows = dict(re.findall(r"^osbench (\w+) ns=(\d+) iters=\d+\r?$", r.stdout, re.M))
-    for name in ("null_syscall", "pipe_roundtrip", "fork_exit_wait", "fork_exec_wait",
-                 "demand_zero_fault", "cow_fault"):
-        assert int(rows.get(name, 0)) > 0, r.stdout
-    assert r.returncode == 0
