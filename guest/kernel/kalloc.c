@@ -40,7 +40,7 @@ void kalloc_init(uint64_t start, uint64_t end)
 }
 
 /* Pops a page off *list with reference count 1, or NULL; lock held. */
-static void *pop(struct run **list)
+static inline __attribute__((always_inline)) void *pop(struct run **list)
 {
     struct run *r = *list;
     if (r) {
@@ -93,7 +93,8 @@ int kref_count(void *page)
     return __atomic_load_n(checked_ref(page, "kref_count"), __ATOMIC_RELAXED);
 }
 
-static void put(void *page, struct run **list, const char *who)
+static inline __attribute__((always_inline)) void put(void *page, struct run **list,
+                                                     const char *who)
 {
     if (__atomic_sub_fetch(checked_ref(page, who), 1, __ATOMIC_ACQ_REL) != 0)
         return;
