@@ -277,7 +277,7 @@ static void one_op(int i)
         kind = r < 40 ? 'c' : r < 55 ? 'a' : r < 70 ? 'r' : r < 80 ? 'm' : r < 95 ? 'u' : 'M';
     }
     int s = pick_live();
-    if (s < 0 && kind != 'M')
+    if (s < 0 && strchr("armu", kind))          /* these need a live file */
         kind = 'c';
     size_class = kind == 's' ? 0 : kind == 'i' ? 7 : kind == 'S' ? 5 : -1;
     switch (kind) {
