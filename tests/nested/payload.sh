@@ -109,6 +109,7 @@ checks_full() {
     expect_ok vmm -- /bin/usertests
     expect_ok vmm --cpus 2 -- /bin/usertests
     expect_line via-trap vmm --syscall-gate trap -- /bin/echo via-trap
+    expect_line 3 vmm -- /bin/sh -c 'echo hi | wc -c'
 }
 
 # nested.run="CMD;CMD" from the kernel command line (run.sh --run): each must exit 0.
