@@ -101,7 +101,8 @@ def test_ps_shows_cpu_time_and_switches(vmm):
     head = [l for l in lines if l.split()[:1] == ["PID"]]
     assert head and "TIME(ms)" in head[0] and "SW" in head[0] and "RESP(ms)" in head[0]
     rows = {l.split()[-1]: l.split() for l in lines[lines.index(head[0]) + 1:] if l.strip()}
-    assert rows["ps"][2] == "run" and rows["init"][2] == "sleep"
+    # init waits for ps; a spurious wakeup may have it ready to run again, never running.
+    assert rows["ps"][2] == "run" and rows["init"][2] in ("sleep", "ready")
     assert float(rows["init"][5]) > 0 and int(rows["init"][6]) >= 1
 
 
