@@ -6,6 +6,8 @@ import signal
 import termios
 import time
 
+import pytest
+
 from conftest import VMM
 
 
@@ -74,3 +76,17 @@ class Console:
         if self.status is None:
             self.kill()
         os.close(self.fd)
+
+
+@pytest.fixture
+def console():
+    """Starts build/vmm on a pseudo-terminal (console(*args) -> Console); closes them all."""
+    consoles = []
+
+    def start(*args):
+        c = Console(*args)
+        consoles.append(c)
+        return c
+    yield start
+    for c in consoles:
+        c.close()

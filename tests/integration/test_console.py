@@ -5,20 +5,7 @@ import subprocess
 import pytest
 
 from conftest import VMM
-from console import Console
-
-
-@pytest.fixture
-def console():
-    consoles = []
-
-    def start(*args):
-        c = Console(*args)
-        consoles.append(c)
-        return c
-    yield start
-    for c in consoles:
-        c.close()
+from console import console  # noqa: F401 (a fixture: pytest finds it here)
 
 
 def test_interactive_prompt_runs_commands(console):

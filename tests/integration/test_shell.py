@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import BUILD
-from console import Console
+from console import console  # noqa: F401 (a fixture: pytest finds it here)
 
 
 MARK = "@@ start @@"
@@ -176,19 +176,6 @@ def test_libctest_passes(vmm):
     r = vmm("--", "/bin/libctest")
     assert "libctest: 13 passed, 0 failed" in r.stdout, r.stdout
     assert r.returncode == 0
-
-
-@pytest.fixture
-def console():
-    consoles = []
-
-    def start(*args):
-        c = Console(*args)
-        consoles.append(c)
-        return c
-    yield start
-    for c in consoles:
-        c.close()
 
 
 def test_interactive_shell_and_ctrl_d(console):
