@@ -20,7 +20,7 @@ include guest/build.mk
 include tests/build.mk
 -include tests/nested/build.mk
 -include tests/fuzz/build.mk
--include vmm/gdb.mk
+-include vmm/gdb/build.mk
 -include bench/build.mk
 -include tests/crash/build.mk
 

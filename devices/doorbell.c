@@ -13,14 +13,17 @@
 
 struct doorbell {
     struct doorbell_ops ops;
+    struct irq_line echo;
     _Atomic uint64_t count[DOORBELL_NSRC];
 };
 
-struct doorbell *doorbell_create(struct doorbell_ops ops)
+struct doorbell *doorbell_create(struct doorbell_ops ops, struct irq_line echo)
 {
     struct doorbell *d = calloc(1, sizeof(*d));
-    if (d != NULL)
+    if (d != NULL) {
         d->ops = ops;
+        d->echo = echo;
+    }
     return d;
 }
 
@@ -36,8 +39,8 @@ void doorbell_signalled(struct doorbell *d, enum doorbell_source s, uint64_t n)
     atomic_fetch_add(&d->count[s], n);
     /* Echoes that arrived together are answered with one edge: the guest waits for each
      * interrupt before the next write, and an edge cannot carry a count anyway. */
-    if (s == DOORBELL_SRC_ECHO && d->ops.echo)
-        d->ops.echo(d->ops.ctx);
+    if (s == DOORBELL_SRC_ECHO)
+        irq_pulse(&d->echo);
 }
 
 uint64_t doorbell_count(struct doorbell *d, enum doorbell_source s)

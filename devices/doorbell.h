@@ -6,6 +6,7 @@
 #define DEVICES_DOORBELL_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "devices/irq.h"
 
 enum doorbell_source { DOORBELL_SRC_RING, DOORBELL_SRC_PORT, DOORBELL_SRC_ECHO, DOORBELL_NSRC };
 
@@ -13,13 +14,12 @@ struct doorbell_ops {
     /* Signals of source s that reached its eventfd but are not counted yet (read and
      * reset them); NULL or 0 when there are none. Called on vCPU threads. */
     uint64_t (*drain)(void *ctx, enum doorbell_source s);
-    /* Raise the echo interrupt (KVM_IRQFD); any thread. */
-    void (*echo)(void *ctx);
     void *ctx;
 };
 
 struct doorbell;
-struct doorbell *doorbell_create(struct doorbell_ops ops);
+/* echo: the interrupt answering each ECHO write (pulsed from any thread: an irqfd). */
+struct doorbell *doorbell_create(struct doorbell_ops ops, struct irq_line echo);
 void doorbell_destroy(struct doorbell *d);
 
 /* n writes of source s arrived (through its eventfd, or as an exit when no ioeventfd

@@ -51,7 +51,7 @@ static void put_le(uint8_t *p, uint64_t v, int bytes)
 }
 
 int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem, uint64_t capacity,
-                    bool ro, const char *id, int irq_fd, blk_submit_fn submit, void *ctx)
+                    bool ro, const char *id, struct irq_line irq, blk_submit_fn submit, void *ctx)
 {
     memset(b, 0, sizeof *b);
     uint64_t features = (1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
@@ -61,7 +61,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem, uint64_t 
     b->pool = calloc(VIRTQ_NUM_MAX, sizeof *b->pool);
     if (b->pool == NULL)
         return -1;
-    if (virtio_mmio_init(&b->t, mem, VIRTIO_ID_BLOCK, features, 1, irq_fd, &blk_ops, b) < 0) {
+    if (virtio_mmio_init(&b->t, mem, VIRTIO_ID_BLOCK, features, 1, irq, &blk_ops, b) < 0) {
         free(b->pool);
         return -1;
     }

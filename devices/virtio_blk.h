@@ -75,7 +75,7 @@ struct virtio_blk {
 /* Set up the device for a disk of `capacity` sectors; id is its GET_ID string (truncated
  * to 20 bytes). 0, or -1 with errno. */
 int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem, uint64_t capacity,
-                    bool ro, const char *id, int irq_fd, blk_submit_fn submit, void *ctx);
+                    bool ro, const char *id, struct irq_line irq, blk_submit_fn submit, void *ctx);
 void virtio_blk_destroy(struct virtio_blk *b);
 
 /* Take every available chain off the queue and submit it (called on the device's I/O

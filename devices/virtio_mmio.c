@@ -10,7 +10,7 @@
 #include "devices/virtio_mmio.h"
 
 int virtio_mmio_init(struct virtio_mmio *t, const struct guest_mem *mem, uint32_t device_id,
-                     uint64_t features, int nqueues, int irq_fd,
+                     uint64_t features, int nqueues, struct irq_line irq,
                      const struct virtio_dev_ops *ops, void *dev)
 {
     if (nqueues < 1 || nqueues > VIRTIO_MMIO_QUEUES_MAX) {
@@ -28,7 +28,7 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct guest_mem *mem, uint32_
     t->device_id = device_id;
     t->device_features = features | (1ULL << VIRTIO_F_VERSION_1);
     t->nqueues = nqueues;
-    t->irq_fd = irq_fd;
+    t->irq = irq;
     t->ops = ops;
     t->dev = dev;
     return 0;
@@ -53,13 +53,9 @@ bool virtio_mmio_has(const struct virtio_mmio *t, int bit)
 
 void virtio_mmio_interrupt(struct virtio_mmio *t, uint32_t bits)
 {
-    uint64_t one = 1;
     t->interrupt_status |= bits;
     t->interrupts++;
-    /* An eventfd write only fails if the counter would overflow: the interrupt is then
-     * pending anyway. */
-    if (t->irq_fd >= 0)
-        (void)!write(t->irq_fd, &one, sizeof one);
+    irq_pulse(&t->irq);
 }
 
 void virtio_mmio_needs_reset(struct virtio_mmio *t)

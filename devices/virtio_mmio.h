@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "devices/irq.h"
 #include "devices/virtqueue.h"
 #include "memory/guest_mem.h"
 
@@ -85,16 +86,17 @@ struct virtio_mmio {
     struct virtq queues[VIRTIO_MMIO_QUEUES_MAX];
     int inflight;                  /* chains popped and not yet pushed back */
     bool halted;                   /* the machine lost power: do nothing more */
-    int irq_fd;                    /* eventfd written for each interrupt (KVM_IRQFD) */
+    struct irq_line irq;           /* pulsed for each interrupt (an irqfd in the VMM) */
     uint64_t interrupts;           /* how many were sent */
     const struct virtio_dev_ops *ops;
     void *dev;
 };
 
-/* Set up a transport in its reset state. irq_fd is an eventfd (registered with KVM_IRQFD
- * by the VMM; tests read it). 0, or -1 with errno. */
+/* Set up a transport in its reset state; irq is its interrupt (in the VMM an irqfd, so
+ * that the I/O thread raises it without a vCPU; tests read the eventfd). 0, or -1 with
+ * errno. */
 int virtio_mmio_init(struct virtio_mmio *t, const struct guest_mem *mem, uint32_t device_id,
-                     uint64_t features, int nqueues, int irq_fd,
+                     uint64_t features, int nqueues, struct irq_line irq,
                      const struct virtio_dev_ops *ops, void *dev);
 void virtio_mmio_destroy(struct virtio_mmio *t);
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include "memory/guest_mem.h"
 
+struct board;
+
 #define ERR_MAX 256
 
 /* Format a one-line reason into err (ERR_MAX bytes); always returns -1. */
@@ -33,7 +35,7 @@ struct machine_desc {
     const char *syscall_gate;    /* /chosen/minivmm,syscall-gate: "syscall" or "trap" */
     const char *host_backend;    /* /chosen/minivmm,host: "vmx", "svm" or "pvm" */
     const char *tick;            /* /chosen/minivmm,tick: "lapic" or "pit" */
-    int nvirtio;                 /* virtio-mmio slots to describe (0..MACHINE_VIRTIO_SLOTS) */
+    const struct board *board;   /* the devices (vmm/board.h) */
 };
 
 /* Build the flattened device tree into buf. The tree's size is fdt_totalsize(buf). */

@@ -1,5 +1,9 @@
-# vmm/: the monitor itself.
+# vmm/: the monitor itself. `make GDB=no` builds it without the GDB stub (vmm/gdb/).
+GDB      ?= yes
 VMM_SRCS := $(wildcard vmm/*.c)
+ifneq ($(GDB),no)
+VMM_SRCS += $(wildcard vmm/gdb/*.c)
+endif
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS) $(MEMORY_SRCS) $(DEVICES_SRCS))
 
 all: $(BUILD)/vmm

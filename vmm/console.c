@@ -17,15 +17,9 @@
 #define EOF_KEY    0x04   /* Ctrl-D */
 #define RETRY_NS   1000000ULL
 
+/* The terminal's state before raw mode, for console_restore (also from signal handlers). */
 static struct termios saved;
 static volatile sig_atomic_t raw_mode;
-static struct vm *the_vm;
-static bool escape;
-/* Input the UART's FIFO could not take yet: retried from a timer, stdin paused meanwhile. */
-static uint8_t pending[256];
-static size_t npending, pending_off;
-static int retry_timer = -1;
-static bool stdin_open = true, stdin_pollable, stdin_watched;
 
 void console_restore(void)
 {
@@ -61,42 +55,43 @@ void console_tx(void *ctx, uint8_t byte)
 }
 
 /* Hand pending input to the UART; true when all of it went in. */
-static bool flush_pending(void)
+static bool flush_pending(struct console *c)
 {
-    if (!uart_listening(the_vm->uart))
-        return npending == 0;
-    pending_off += uart_receive(the_vm->uart, pending + pending_off, npending - pending_off);
-    if (pending_off < npending)
+    struct uart *u = c->vm->uart;
+    if (!uart_listening(u))
+        return c->npending == 0;
+    c->pending_off += uart_receive(u, c->pending + c->pending_off, c->npending - c->pending_off);
+    if (c->pending_off < c->npending)
         return false;
-    npending = pending_off = 0;
+    c->npending = c->pending_off = 0;
     return true;
 }
 
 /* Interpret escape keys; what is left for the guest goes to `pending`. */
-static void filter_input(const uint8_t *buf, size_t n)
+static void filter_input(struct console *c, const uint8_t *buf, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        uint8_t c = buf[i];
-        if (escape) {
-            escape = false;
-            if (c == 'x' || c == 'X') {
+        uint8_t k = buf[i];
+        if (c->escape) {
+            c->escape = false;
+            if (k == 'x' || k == 'X') {
                 console_restore();
                 fprintf(stderr, "\nvmm: terminated by Ctrl-A x\n");
-                vm_stop(the_vm, 0);
+                vm_stop(c->vm, 0);
                 continue;
             }
-            if (c == 'h' || c == 'H' || c == '?') {
+            if (k == 'h' || k == 'H' || k == '?') {
                 help();
                 continue;
             }
-            if (c != ESCAPE_KEY && c != 'a')
+            if (k != ESCAPE_KEY && k != 'a')
                 continue;
-            c = ESCAPE_KEY;
-        } else if (c == ESCAPE_KEY && raw_mode) {
-            escape = true;
+            k = ESCAPE_KEY;
+        } else if (k == ESCAPE_KEY && raw_mode) {
+            c->escape = true;
             continue;
         }
-        pending[npending++] = c;
+        c->pending[c->npending++] = k;
     }
 }
 
@@ -104,58 +99,60 @@ static void on_stdin(void *ctx, int fd);
 
 /* Read one chunk of input and hand it on. When the UART cannot take it all, or stdin
  * cannot be polled (a regular file, /dev/null), the retry timer drives instead. */
-static void pump(void)
+static void pump(struct console *c)
 {
-    if (npending && !flush_pending())
+    if (c->npending && !flush_pending(c))
         return;
-    if (!stdin_open) {
-        evloop_timer_periodic(retry_timer, 0);
+    if (!c->stdin_open) {
+        evloop_timer_periodic(c->retry_timer, 0);
         return;
     }
-    uint8_t buf[sizeof pending];
+    uint8_t buf[sizeof c->pending];
     ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {
         /* End of input: what a terminal user does with Ctrl-D. */
-        stdin_open = false;
+        c->stdin_open = false;
         buf[0] = EOF_KEY;
         n = 1;
     }
-    filter_input(buf, n);
-    bool done = flush_pending();
-    bool timer_needed = !done || (stdin_open && !stdin_pollable);
-    if (stdin_watched && (timer_needed || !stdin_open)) {
-        evloop_remove(STDIN_FILENO);
-        stdin_watched = false;
+    filter_input(c, buf, n);
+    bool done = flush_pending(c);
+    bool timer_needed = !done || (c->stdin_open && !c->stdin_pollable);
+    if (c->stdin_watched && (timer_needed || !c->stdin_open)) {
+        evloop_remove(&c->vm->loop, STDIN_FILENO);
+        c->stdin_watched = false;
     }
-    evloop_timer_periodic(retry_timer, timer_needed ? RETRY_NS : 0);
+    evloop_timer_periodic(c->retry_timer, timer_needed ? RETRY_NS : 0);
 }
 
 static void on_retry(void *ctx, int fd)
 {
+    struct console *c = ctx;
     uint64_t expirations;
     if (read(fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
         return;
-    if (npending && !flush_pending())
+    if (c->npending && !flush_pending(c))
         return;
-    if (stdin_open && stdin_pollable) {
-        evloop_timer_periodic(retry_timer, 0);
-        if (!stdin_watched && evloop_add(STDIN_FILENO, on_stdin, NULL) == 0)
-            stdin_watched = true;
+    if (c->stdin_open && c->stdin_pollable) {
+        evloop_timer_periodic(c->retry_timer, 0);
+        if (!c->stdin_watched && evloop_add(&c->vm->loop, STDIN_FILENO, on_stdin, c) == 0)
+            c->stdin_watched = true;
         return;
     }
-    pump();
+    pump(c);
 }
 
 static void on_stdin(void *ctx, int fd)
 {
-    pump();
+    pump(ctx);
 }
 
 void console_open(struct vm *vm)
 {
-    the_vm = vm;
+    struct console *c = &vm->console;
+    *c = (struct console){ .vm = vm, .retry_timer = -1, .stdin_open = true };
     signal(SIGPIPE, SIG_IGN);
     if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
         struct termios raw = saved;
@@ -169,8 +166,8 @@ void console_open(struct vm *vm)
                 signal(sigs[i], on_fatal_signal);
         }
     }
-    retry_timer = evloop_timer(on_retry, NULL);
-    stdin_pollable = stdin_watched = evloop_add(STDIN_FILENO, on_stdin, NULL) == 0;
-    if (!stdin_pollable)
-        evloop_timer_periodic(retry_timer, RETRY_NS);
+    c->retry_timer = evloop_timer(&vm->loop, on_retry, c);
+    c->stdin_pollable = c->stdin_watched = evloop_add(&vm->loop, STDIN_FILENO, on_stdin, c) == 0;
+    if (!c->stdin_pollable)
+        evloop_timer_periodic(c->retry_timer, RETRY_NS);
 }

@@ -1,34 +1,27 @@
 /* The machine's disks: parses `--disk` specs, and puts one virtio-blk device per disk in
- * virtio-mmio slot i (MACHINE_VIRTIO_GPA + i * stride, GSI 5 + i). QueueNotify is caught
- * in the kernel by KVM_IOEVENTFD and wakes the disk's I/O thread; completions raise the
- * interrupt with KVM_IRQFD; so no disk access ever exits to, or runs on, a vCPU thread. */
+ * virtio-mmio slot i (the board says where the slot is and which GSI it raises).
+ * QueueNotify is caught in the kernel by KVM_IOEVENTFD and wakes the disk's I/O thread;
+ * completions raise the interrupt through its irqfd; so no disk access ever exits to, or
+ * runs on, a vCPU thread. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 
 #include "abi/machine.h"
 #include "devices/blk_backend.h"
 #include "devices/virtio_blk.h"
-#include "vmm/console.h"
+#include "vmm/board_kvm.h"
 #include "vmm/disks.h"
 #include "vmm/vm.h"
 
 struct disk {
     char *path;
+    struct vm *vm;
     struct blk_backend backend;
     struct virtio_blk dev;
-    int irq_fd, notify_fd;
 };
-
-static struct disk *disks[MACHINE_VIRTIO_SLOTS];
-static int ndisks;
-static atomic_bool power_lost;   /* shared: after a cut no disk writes anything */
-static struct vm *the_vm;
 
 /* A decimal or 0x-hex number, the whole string. */
 static int parse_u64(const char *s, uint64_t *out)
@@ -69,7 +62,7 @@ static void parse_option(const char *spec, char *opt, bool *ro, struct blk_crash
 
 void disks_add(struct vm *vm, const char *spec)
 {
-    if (ndisks == MACHINE_VIRTIO_SLOTS)
+    if (vm->disks.n == MACHINE_VIRTIO_SLOTS)
         die("--disk %s: too many disks (at most %d)", spec, MACHINE_VIRTIO_SLOTS);
     struct disk *d = calloc(1, sizeof *d);
     char *copy = strdup(spec);
@@ -90,13 +83,8 @@ void disks_add(struct vm *vm, const char *spec)
     char err[512];
     if (blk_backend_open(&d->backend, d->path, ro, &crash, err, sizeof err) < 0)
         die("--disk %s", err);
-    d->irq_fd = d->notify_fd = -1;
-    disks[ndisks++] = d;
-}
-
-int disks_count(void)
-{
-    return ndisks;
+    d->vm = vm;
+    vm->disks.d[vm->disks.n++] = d;
 }
 
 /* Runs on the I/O thread of the disk that lost power. */
@@ -106,7 +94,7 @@ static void on_power_cut(void *ctx)
     console_restore();
     fprintf(stderr, "vmm: power cut: disk %s, after %llu writes\n", d->path,
             (unsigned long long)d->backend.crash.writes);
-    vm_stop(the_vm, VMM_EXIT_POWERCUT);
+    vm_stop(d->vm, VMM_EXIT_POWERCUT);
 }
 
 /* GET_ID: the image's file name, as much of it as fits in 20 bytes. */
@@ -116,51 +104,29 @@ static const char *disk_id(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static void start_one(struct vm *vm, struct disk *d, int slot)
+void disks_attach(struct vm *vm, struct board_dev *bd)
 {
-    uint64_t base = MACHINE_VIRTIO_GPA + (uint64_t)slot * MACHINE_VIRTIO_STRIDE;
-    d->irq_fd = eventfd(0, EFD_CLOEXEC);
-    d->notify_fd = eventfd(0, EFD_CLOEXEC);
-    if (d->irq_fd < 0 || d->notify_fd < 0)
-        die("disk %s: eventfd: %s", d->path, strerror(errno));
+    struct disk *d = vm->disks.d[bd->slot];
     if (virtio_blk_init(&d->dev, &vm->mem, d->backend.size / VIRTIO_BLK_SECTOR, d->backend.ro,
-                        disk_id(d->path), d->irq_fd, blk_backend_submit, &d->backend) < 0)
+                        disk_id(d->path), bd->irq, blk_backend_submit, &d->backend) < 0)
         die("disk %s: %s", d->path, strerror(errno));
-    /* Without the ioeventfd below, a QueueNotify write exits and the handler signals the
+    /* If KVM refuses the ioeventfd, a QueueNotify write exits and the handler signals the
      * same eventfd: slower, same behaviour. */
-    d->dev.notify_fd = d->notify_fd;
-    char name[16];
-    snprintf(name, sizeof name, "virtio%d", slot);
-    if (bus_register(&vm->mmio, base, MACHINE_VIRTIO_STRIDE, strdup(name), virtio_mmio_io,
-                     &d->dev.t) < 0)
-        die("mmio bus: cannot register %s at 0x%llx", name, (unsigned long long)base);
-    struct kvm_irqfd irqfd = { .fd = d->irq_fd, .gsi = MACHINE_VIRTIO_IRQ + slot };
-    if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
-        die("disk %s: KVM_IRQFD (GSI %d): %s", d->path, MACHINE_VIRTIO_IRQ + slot,
-            strerror(errno));
-    struct kvm_ioeventfd ioev = { .addr = base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4,
-                                  .fd = d->notify_fd };
-    if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0)
-        fprintf(stderr, "vmm: disk %s: KVM_IOEVENTFD: %s (queue notifications will exit)\n",
-                d->path, strerror(errno));
-    d->backend.power_lost = &power_lost;
+    d->dev.notify_fd = board_ioeventfd(vm, BOARD_MMIO, bd->win[0].base + VIRTIO_MMIO_QUEUE_NOTIFY,
+                                       0, d->path);
+    bd->opaque = &d->dev.t;
+    bd->win[0].io = virtio_mmio_io;
+    d->backend.power_lost = &vm->disks.power_lost;
     d->backend.on_power_cut = on_power_cut;
     d->backend.cut_ctx = d;
-    if (blk_backend_start(&d->backend, &d->dev, d->notify_fd) < 0)
+    if (blk_backend_start(&d->backend, &d->dev, d->dev.notify_fd) < 0)
         die("disk %s: cannot start its I/O thread: %s", d->path, strerror(errno));
 }
 
-void disks_start(struct vm *vm)
+void disks_stop(struct vm *vm)
 {
-    the_vm = vm;
-    for (int i = 0; i < ndisks; i++)
-        start_one(vm, disks[i], i);
-}
-
-void disks_stop(void)
-{
-    for (int i = 0; i < ndisks; i++) {
-        struct disk *d = disks[i];
+    for (int i = 0; i < vm->disks.n; i++) {
+        struct disk *d = vm->disks.d[i];
         blk_backend_stop(&d->backend);
         /* A dry run (crash-after larger than the workload) tells the crash tests how many
          * write requests the workload made, counted in the same one-at-a-time order. */

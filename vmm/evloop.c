@@ -9,39 +9,28 @@
 #include "vmm/evloop.h"
 #include "vmm/vm.h"
 
-#define EV_MAX 16
-
-static struct watch {
-    int fd;
-    ev_handler fn;
-    void *ctx;
-} watches[EV_MAX];
-static int epfd = -1, stopfd = -1;
-static pthread_t thread;
-
-static void ensure_epoll(void)
+void evloop_init(struct evloop *l)
 {
-    if (epfd >= 0)
-        return;
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    stopfd = eventfd(0, EFD_CLOEXEC);
-    if (epfd < 0 || stopfd < 0)
+    *l = (struct evloop){ .epfd = -1, .stopfd = -1 };
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    l->stopfd = eventfd(0, EFD_CLOEXEC);
+    if (l->epfd < 0 || l->stopfd < 0)
         die("event loop: %s", strerror(errno));
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, stopfd, &ev) < 0)
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->stopfd, &ev) < 0)
         die("event loop: %s", strerror(errno));
 }
 
-int evloop_add(int fd, ev_handler fn, void *ctx)
+int evloop_add(struct evloop *l, int fd, ev_handler fn, void *ctx)
 {
-    ensure_epoll();
     for (int i = 0; i < EV_MAX; i++) {
-        if (watches[i].fn)
+        struct ev_watch *w = &l->watches[i];
+        if (w->fn)
             continue;
-        watches[i] = (struct watch){ fd, fn, ctx };
-        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &watches[i] };
-        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            watches[i].fn = NULL;
+        *w = (struct ev_watch){ fd, fn, ctx };
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+        if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            w->fn = NULL;
             return -1;
         }
         return 0;
@@ -49,24 +38,25 @@ int evloop_add(int fd, ev_handler fn, void *ctx)
     die("event loop: more than %d watched descriptors", EV_MAX);
 }
 
-void evloop_remove(int fd)
+void evloop_remove(struct evloop *l, int fd)
 {
     for (int i = 0; i < EV_MAX; i++)
-        if (watches[i].fn && watches[i].fd == fd) {
-            epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-            watches[i].fn = NULL;
+        if (l->watches[i].fn && l->watches[i].fd == fd) {
+            epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+            l->watches[i].fn = NULL;
         }
 }
 
 static void *loop(void *arg)
 {
+    struct evloop *l = arg;
     for (;;) {
         struct epoll_event evs[EV_MAX];
-        int n = epoll_wait(epfd, evs, EV_MAX, -1);
+        int n = epoll_wait(l->epfd, evs, EV_MAX, -1);
         if (n < 0 && errno != EINTR)
             die("event loop: epoll_wait: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
-            struct watch *w = evs[i].data.ptr;
+            struct ev_watch *w = evs[i].data.ptr;
             if (!w)
                 return NULL;             /* evloop_stop */
             if (w->fn)
@@ -75,28 +65,27 @@ static void *loop(void *arg)
     }
 }
 
-void evloop_start(void)
+void evloop_start(struct evloop *l)
 {
-    ensure_epoll();
-    int err = pthread_create(&thread, NULL, loop, NULL);
+    int err = pthread_create(&l->thread, NULL, loop, l);
     if (err)
         die("event loop: pthread_create: %s", strerror(err));
 }
 
-void evloop_stop(void)
+void evloop_stop(struct evloop *l)
 {
     uint64_t one = 1;
-    if (write(stopfd, &one, sizeof one) != sizeof one)
+    if (write(l->stopfd, &one, sizeof one) != sizeof one)
         die("event loop: %s", strerror(errno));
-    pthread_join(thread, NULL);
+    pthread_join(l->thread, NULL);
 }
 
-int evloop_timer(ev_handler fn, void *ctx)
+int evloop_timer(struct evloop *l, ev_handler fn, void *ctx)
 {
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (tfd < 0)
         die("timerfd_create: %s", strerror(errno));
-    if (evloop_add(tfd, fn, ctx) < 0)
+    if (evloop_add(l, tfd, fn, ctx) < 0)
         die("event loop: watching a timerfd: %s", strerror(errno));
     return tfd;
 }

@@ -1,18 +1,18 @@
 /* The guest's device tree, written with libfdt's sequential-write API in the layout of
- * docs/machine.md: memory, CPUs, /chosen, interrupt controllers, ISA devices, virtio-mmio,
- * the benchmark doorbell.
+ * docs/machine.md: /chosen, memory, CPUs, then every device of the board (vmm/board.h) in
+ * the board's order, the port-I/O ones under /isa.
  * Every libfdt call is checked; the first failure ends the build with its libfdt code. */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <libfdt.h>
 #include "abi/machine.h"
+#include "vmm/board.h"
 #include "vmm/boot.h"
 
 #define MAX_CPUS        64
-#define IOAPIC_PHANDLE  1
-#define SERIAL_PATH     "/isa/serial@i3f8"
 
 /* Propagate a negative libfdt result to the caller. */
 #define TRY(call) do { int r_ = (call); if (r_ < 0) return r_; } while (0)
@@ -48,6 +48,13 @@ static int prop_strings(void *fdt, const char *name, char *const *list)
     return 0;
 }
 
+/* A device's node name: <node>@i<port> under /isa, <node>@<address> at the root. */
+static void node_name(const struct board_dev *d, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s@%s%llx", d->e->node, d->e->space == BOARD_PIO ? "i" : "",
+             (unsigned long long)d->win[0].base);
+}
+
 static int add_chosen(void *fdt, const struct machine_desc *d)
 {
     TRY(fdt_begin_node(fdt, "chosen"));
@@ -57,7 +64,12 @@ static int add_chosen(void *fdt, const struct machine_desc *d)
     TRY(fdt_property_string(fdt, "minivmm,syscall-gate", d->syscall_gate));
     TRY(fdt_property_string(fdt, "minivmm,host", d->host_backend));
     TRY(fdt_property_string(fdt, "minivmm,tick", d->tick));
-    TRY(fdt_property_string(fdt, "stdout-path", SERIAL_PATH));
+    const struct board_dev *uart = board_find(d->board, MODEL_UART);
+    if (uart != NULL) {
+        char path[64] = "/isa/";
+        node_name(uart, path + 5, sizeof path - 5);
+        TRY(fdt_property_string(fdt, "stdout-path", path));
+    }
     return fdt_end_node(fdt);
 }
 
@@ -86,79 +98,73 @@ static int add_cpus(void *fdt, const struct machine_desc *d)
     return fdt_end_node(fdt);
 }
 
-static int add_irqchips(void *fdt)
+/* reg: <1 port len> per window under /isa (the 1 marks I/O space), <0 base 0 len> per
+ * window elsewhere (2 address and 2 size cells). */
+static int add_reg(void *fdt, const struct board_dev *d)
 {
-    TRY(fdt_begin_node(fdt, "lapic@fee00000"));
-    TRY(fdt_property_string(fdt, "compatible", "intel,ce4100-lapic"));
-    TRY(CELLS(fdt, "reg", 0, (uint32_t)MACHINE_LAPIC_GPA, 0, 0x1000));
-    TRY(fdt_end_node(fdt));
-    TRY(fdt_begin_node(fdt, "ioapic@fec00000"));
-    TRY(fdt_property_string(fdt, "compatible", "intel,ce4100-ioapic"));
-    TRY(CELLS(fdt, "reg", 0, (uint32_t)MACHINE_IOAPIC_GPA, 0, 0x1000));
-    TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
-    TRY(fdt_property_u32(fdt, "#interrupt-cells", 2));
-    TRY(fdt_property_u32(fdt, "phandle", IOAPIC_PHANDLE));
+    uint32_t cells[4 * BOARD_MAX_WINDOWS];
+    int n = 0;
+    for (int w = 0; w < d->nwin; w++) {
+        if (d->e->space == BOARD_PIO) {
+            cells[n++] = 1;
+            cells[n++] = (uint32_t)d->win[w].base;
+            cells[n++] = (uint32_t)d->win[w].len;
+        } else {
+            cells[n++] = (uint32_t)(d->win[w].base >> 32);
+            cells[n++] = (uint32_t)d->win[w].base;
+            cells[n++] = (uint32_t)(d->win[w].len >> 32);
+            cells[n++] = (uint32_t)d->win[w].len;
+        }
+    }
+    return prop_cells(fdt, "reg", cells, n);
+}
+
+/* One device's node. */
+static int add_device(void *fdt, const struct board_dev *d)
+{
+    char name[48];
+    node_name(d, name, sizeof name);
+    TRY(fdt_begin_node(fdt, name));
+    TRY(fdt_property_string(fdt, "compatible", d->e->compatible));
+    TRY(add_reg(fdt, d));
+    if (d->gsi >= 0) {
+        if (d->e->space != BOARD_PIO)       /* /isa names it for its children */
+            TRY(fdt_property_u32(fdt, "interrupt-parent", BOARD_IOAPIC_PHANDLE));
+        TRY(CELLS(fdt, "interrupts", (uint32_t)d->gsi, 0));
+    }
+    if (d->e->fdt_props)
+        TRY(d->e->fdt_props(fdt, d));
     return fdt_end_node(fdt);
 }
 
-/* The ISA bus: reg = <1 port len>, the 1 marking I/O space; interrupts = <pin flags>. */
-static int add_isa(void *fdt)
+/* The ISA bus node with every port-I/O device in it. */
+static int add_isa(void *fdt, const struct board *b)
 {
     TRY(fdt_begin_node(fdt, "isa"));
     TRY(fdt_property_string(fdt, "compatible", "isa"));
     TRY(fdt_property_u32(fdt, "#address-cells", 2));
     TRY(fdt_property_u32(fdt, "#size-cells", 1));
-    TRY(fdt_property_u32(fdt, "interrupt-parent", IOAPIC_PHANDLE));
-
-    TRY(fdt_begin_node(fdt, "serial@i3f8"));
-    TRY(fdt_property_string(fdt, "compatible", "ns16550a"));
-    TRY(CELLS(fdt, "reg", 1, MACHINE_UART_PORT, 8));
-    TRY(CELLS(fdt, "interrupts", MACHINE_UART_IRQ, 0));
-    TRY(fdt_property_u32(fdt, "clock-frequency", MACHINE_UART_CLOCK));
-    TRY(fdt_end_node(fdt));
-
-    TRY(fdt_begin_node(fdt, "timer@i40"));
-    TRY(fdt_property_string(fdt, "compatible", "minivmm,i8254"));
-    TRY(CELLS(fdt, "reg", 1, MACHINE_PIT_PORT, 4));
-    TRY(CELLS(fdt, "interrupts", MACHINE_PIT_IRQ, 0));
-    TRY(fdt_end_node(fdt));
-
-    TRY(fdt_begin_node(fdt, "control@i700"));
-    TRY(fdt_property_string(fdt, "compatible", "minivmm,control"));
-    TRY(CELLS(fdt, "reg", 1, CTL_PORT, CTL_PORT_LEN));
-    TRY(fdt_end_node(fdt));
+    TRY(fdt_property_u32(fdt, "interrupt-parent", BOARD_IOAPIC_PHANDLE));
+    for (int i = 0; i < b->ndevs; i++)
+        if (b->devs[i].e->space == BOARD_PIO)
+            TRY(add_device(fdt, &b->devs[i]));
     return fdt_end_node(fdt);
 }
 
-static int add_virtio(void *fdt, int nslots)
+/* Every device of the board in its order; /isa where its first device stands. */
+static int add_board(void *fdt, const struct board *b)
 {
-    for (int i = 0; i < nslots; i++) {
-        uint64_t base = MACHINE_VIRTIO_GPA + (uint64_t)i * MACHINE_VIRTIO_STRIDE;
-        char name[32];
-        snprintf(name, sizeof name, "virtio_mmio@%llx", (unsigned long long)base);
-        TRY(fdt_begin_node(fdt, name));
-        TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
-        TRY(CELLS(fdt, "reg", 0, (uint32_t)base, 0, (uint32_t)MACHINE_VIRTIO_STRIDE));
-        TRY(fdt_property_u32(fdt, "interrupt-parent", IOAPIC_PHANDLE));
-        TRY(CELLS(fdt, "interrupts", (uint32_t)(MACHINE_VIRTIO_IRQ + i), 0));
-        TRY(fdt_end_node(fdt));
+    bool isa_done = false;
+    for (int i = 0; i < b->ndevs; i++) {
+        const struct board_dev *d = &b->devs[i];
+        if (d->e->space != BOARD_PIO)
+            TRY(add_device(fdt, d));
+        else if (!isa_done) {
+            TRY(add_isa(fdt, b));
+            isa_done = true;
+        }
     }
     return 0;
-}
-
-/* The benchmark doorbell (docs/machine.md): its MMIO page, its echo interrupt, and the
- * control-port register that rings it too. */
-static int add_doorbell(void *fdt)
-{
-    char name[32];
-    snprintf(name, sizeof name, "doorbell@%llx", (unsigned long long)MACHINE_DOORBELL_GPA);
-    TRY(fdt_begin_node(fdt, name));
-    TRY(fdt_property_string(fdt, "compatible", "minivmm,doorbell"));
-    TRY(CELLS(fdt, "reg", 0, (uint32_t)MACHINE_DOORBELL_GPA, 0, MACHINE_DOORBELL_LEN));
-    TRY(fdt_property_u32(fdt, "interrupt-parent", IOAPIC_PHANDLE));
-    TRY(CELLS(fdt, "interrupts", MACHINE_DOORBELL_IRQ, 0));
-    TRY(fdt_property_u32(fdt, "minivmm,port", CTL_PORT + CTL_DOORBELL));
-    return fdt_end_node(fdt);
 }
 
 static int build(const struct machine_desc *d, void *buf, int size)
@@ -173,10 +179,7 @@ static int build(const struct machine_desc *d, void *buf, int size)
     TRY(add_chosen(buf, d));
     TRY(add_memory(buf, d));
     TRY(add_cpus(buf, d));
-    TRY(add_irqchips(buf));
-    TRY(add_isa(buf));
-    TRY(add_virtio(buf, d->nvirtio));
-    TRY(add_doorbell(buf));
+    TRY(add_board(buf, d->board));
     TRY(fdt_end_node(buf));
     return fdt_finish(buf);
 }
@@ -201,9 +204,9 @@ static int check_desc(const struct machine_desc *d, char *err)
     if (d->ram_size == 0 || d->ram_size > MACHINE_RAM_MAX)
         return fail(err, "device tree: RAM size 0x%llx (must be 1 byte to 3 GiB)",
                     (unsigned long long)d->ram_size);
-    if (d->nvirtio < 0 || d->nvirtio > MACHINE_VIRTIO_SLOTS)
-        return fail(err, "device tree: %d virtio-mmio slots (must be 0 to %d)", d->nvirtio,
-                    MACHINE_VIRTIO_SLOTS);
+    if (d->board == NULL || d->board->ndevs < 0 || d->board->ndevs > BOARD_MAX_DEVICES)
+        return fail(err, "device tree: no board (or one of more than %d devices)",
+                    BOARD_MAX_DEVICES);
     if (d->command != NULL && d->command[0] == NULL)
         return fail(err, "device tree: empty command (argv needs at least one word)");
     if (!one_of(d->syscall_gate, gates))

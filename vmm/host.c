@@ -17,7 +17,7 @@ const char *host_kvm_backend(void)
     return "unknown";
 }
 
-/* On PVM, `syscall` from user mode reaches LSTAR but stays at CPL3 (PLATFORM.md), so the
+/* On PVM, `syscall` from user mode reaches LSTAR but stays at CPL3 (docs/hosts.md), so the
  * guest enters its kernel through an exception instead. Everywhere else: `syscall`. */
 const char *host_default_syscall_gate(const char *backend)
 {

@@ -10,21 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "abi/machine.h"
-#include "devices/control.h"
-#include "devices/irq.h"
-#include "devices/pit.h"
-#include "devices/uart.h"
+#include "vmm/board_kvm.h"
 #include "vmm/boot.h"
-#include "vmm/console.h"
-#include "vmm/disks.h"
-#include "vmm/doorbell_kvm.h"
-#include "vmm/evloop.h"
-#include "vmm/gdb.h"
+#include "vmm/gdb/gdb.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
+
+/* The GDB stub is optional (make GDB=no): without it these are NULL. */
+extern __typeof__(gdb_start) gdb_start __attribute__((weak));
+extern __typeof__(gdb_finish) gdb_finish __attribute__((weak));
 
 #define FDT_MAX (64 * 1024)
 #define FILE_MAX (1ULL << 30)
@@ -41,45 +37,11 @@ struct options {
     int ndisks;
 };
 
-static struct vm vm = {
-    .pause_lock = PTHREAD_MUTEX_INITIALIZER,
-    .pause_cond = PTHREAD_COND_INITIALIZER,
-};
-
-uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-void die(const char *fmt, ...)
-{
-    va_list ap;
-    console_restore();
-    fputs("vmm: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(VMM_EXIT_ERROR);
-}
+static struct vm vm;
 
 static void sigusr1(int sig)
 {
     /* Only there to make KVM_RUN return EINTR. */
-}
-
-void vm_stop(struct vm *m, int status)
-{
-    bool expected = false;
-    if (!atomic_compare_exchange_strong(&m->stopping, &expected, true))
-        return;
-    m->exit_status = status;
-    for (int i = 0; i < m->ncpus; i++)
-        if (m->vcpus[i].run)
-            vcpu_kick(&m->vcpus[i]);
-    vm_wake_paused(m);
 }
 
 static const char usage_text[] =
@@ -259,62 +221,6 @@ static uint8_t *read_file(const char *path, const char *what, size_t *size)
     return buf;
 }
 
-static void on_poweroff(void *ctx, int status)
-{
-    vm_stop(&vm, status);
-}
-
-static void on_panic(void *ctx, const char *msg)
-{
-    console_restore();
-    fprintf(stderr, "vmm: guest panic: %s\n", msg);
-    vm_stop(&vm, VMM_EXIT_PANIC);
-}
-
-static void on_mark(void *ctx, uint32_t id)
-{
-    stats_mark(&vm, id);
-}
-
-static int pit_timer_fd = -1;
-
-static void pit_arm(void *ctx, uint64_t deadline_ns)
-{
-    evloop_timer_arm(pit_timer_fd, deadline_ns);
-}
-
-static void pit_fired(void *ctx, int fd)
-{
-    uint64_t expirations;
-    if (read(fd, &expirations, sizeof expirations) > 0)
-        pit_timer_expired(vm.pit);
-}
-
-static void add_region(struct bus *b, uint64_t base, uint64_t len, const char *name,
-                       bus_handler fn, void *opaque)
-{
-    if (bus_register(b, base, len, name, fn, opaque) < 0)
-        die("%s bus: cannot register %s at 0x%llx", b->name, name, (unsigned long long)base);
-}
-
-static void create_devices(void)
-{
-    vm.pio.name = "pio";
-    vm.mmio.name = "mmio";
-    vm.uart = uart_create((struct irq_line){ vm.vm_fd, MACHINE_UART_IRQ }, console_tx, NULL);
-    pit_timer_fd = evloop_timer(pit_fired, NULL);
-    vm.pit = pit_create((struct irq_line){ vm.vm_fd, MACHINE_PIT_IRQ }, now_ns, pit_arm, NULL);
-    struct control_ops ops = { on_poweroff, on_panic, on_mark, NULL };
-    vm.control = control_create(&vm.mem, ops);
-    if (!vm.uart || !vm.pit || !vm.control)
-        die("cannot create devices: out of memory");
-    add_region(&vm.pio, MACHINE_UART_PORT, 8, "uart", uart_io, vm.uart);
-    add_region(&vm.pio, MACHINE_PIT_PORT, 4, "pit", pit_io, vm.pit);
-    add_region(&vm.pio, MACHINE_PORT_B, 1, "port61", pit_port61_io, vm.pit);
-    add_region(&vm.pio, CTL_PORT, CTL_PORT_LEN, "control", control_io, vm.control);
-    doorbell_attach(&vm);
-}
-
 static void load_guest(const struct options *o)
 {
     char err[ERR_MAX];
@@ -330,7 +236,7 @@ static void load_guest(const struct options *o)
     struct machine_desc d = {
         .ram_size = vm.mem.size, .ncpus = vm.ncpus, .bootargs = o->cmdline,
         .command = o->command, .syscall_gate = vm.syscall_gate,
-        .host_backend = vm.host_backend, .tick = o->tick, .nvirtio = disks_count(),
+        .host_backend = vm.host_backend, .tick = o->tick, .board = &vm.board,
     };
     if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
         die("device tree: %s", err);
@@ -360,9 +266,13 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);            /* only vCPU threads take it */
 
+    if (o.gdb_port && !gdb_start)
+        usage_error("--gdb: this vmm was built without the GDB stub (make GDB=no)");
     kvm_init(&vm);
+    evloop_init(&vm.loop);
     for (int i = 0; i < o.ndisks; i++)
         disks_add(&vm, o.disks[i]);
+    board_layout(&vm.board, vm.disks.n);
     if (guest_mem_alloc(&vm.mem, o.mem) < 0)
         die("--mem: cannot allocate %llu MiB of guest RAM: %s",
             (unsigned long long)(o.mem >> 20), strerror(errno));
@@ -372,20 +282,19 @@ int main(int argc, char **argv)
         vcpu_create(&vm, i);
     stats_open(&vm);
     load_guest(&o);
-    create_devices();
-    disks_start(&vm);
+    board_create(&vm);
     console_open(&vm);
 
-    evloop_start();
-    if (o.gdb_port)
-        gdb_start(&vm, o.gdb_port, o.gdb_wait);
+    evloop_start(&vm.loop);
+    struct gdb_stub *gdb = o.gdb_port ? gdb_start(&vm, o.gdb_port, o.gdb_wait) : NULL;
     for (int i = 0; i < vm.ncpus; i++)
         vcpu_start(&vm.vcpus[i]);
     for (int i = 0; i < vm.ncpus; i++)
         pthread_join(vm.vcpus[i].thread, NULL);
-    gdb_finish(&vm);
-    disks_stop();
-    evloop_stop();
+    if (gdb)
+        gdb_finish(gdb);
+    disks_stop(&vm);
+    evloop_stop(&vm.loop);
     console_restore();
     if (o.stats && stats_write(&vm, o.stats) < 0)
         fprintf(stderr, "vmm: --stats %s: %s\n", o.stats, strerror(errno));

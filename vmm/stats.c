@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "devices/pit.h"
 #include "vmm/json.h"
@@ -11,7 +12,6 @@
 
 #define MAX_MARKS 4096
 
-static struct kvmstats *vm_stats, *vcpu_stats[VMM_MAX_CPUS];
 /* KVM statistics each mark also snapshots (summed over vCPUs), for per-phase deltas. */
 static const char *const mark_kvm_stats[] = {
     "exits", "pf_guest", "pf_fixed", "tlb_flush", "invlpg", "halt_exits",
@@ -19,14 +19,20 @@ static const char *const mark_kvm_stats[] = {
 };
 #define MARK_KVM_STATS (sizeof mark_kvm_stats / sizeof mark_kvm_stats[0])
 
-static struct mark {
+struct mark {
     uint32_t id, vcpu;
     uint64_t ns, exits, insn_emulation;
     uint64_t vmm_ns;                   /* the VMM's time between KVM_RUNs, all reasons */
     uint64_t kvm[MARK_KVM_STATS];
-} marks[MAX_MARKS];
-static int nmarks;
-static pthread_mutex_t marks_lock = PTHREAD_MUTEX_INITIALIZER;
+};
+
+/* One machine's statistics besides the vCPUs' own counters. */
+struct stats {
+    struct kvmstats *vm, *vcpu[VMM_MAX_CPUS];
+    pthread_mutex_t marks_lock;
+    int nmarks;
+    struct mark marks[MAX_MARKS];
+};
 
 static const char *const reason_names[EXIT_REASONS] = {
     [KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION", [KVM_EXIT_IO] = "IO",
@@ -46,10 +52,15 @@ const char *exit_reason_name(uint32_t reason)
 
 void stats_open(struct vm *vm)
 {
+    struct stats *st = calloc(1, sizeof *st);
+    if (!st)
+        die("out of memory");
+    pthread_mutex_init(&st->marks_lock, NULL);
     /* Without KVM_CAP_BINARY_STATS_FD the file simply has no "kvm" sections. */
-    vm_stats = kvmstats_open(vm->vm_fd);
+    st->vm = kvmstats_open(vm->vm_fd);
     for (int i = 0; i < vm->ncpus; i++)
-        vcpu_stats[i] = kvmstats_open(vm->vcpus[i].fd);
+        st->vcpu[i] = kvmstats_open(vm->vcpus[i].fd);
+    vm->stats = st;
 }
 
 static uint64_t kvm_stat(struct kvmstats *s, const char *name)
@@ -60,24 +71,26 @@ static uint64_t kvm_stat(struct kvmstats *s, const char *name)
 
 void stats_mark(struct vm *vm, uint32_t id)
 {
+    struct stats *st = vm->stats;
     uint64_t ns = now_ns(), exits = 0, insns = 0, vmm_ns = 0, kvm[MARK_KVM_STATS] = { 0 };
     for (int i = 0; i < vm->ncpus; i++) {
         for (int r = 0; r < EXIT_REASONS; r++) {
             exits += vm->vcpus[i].exits[r];
             vmm_ns += vm->vcpus[i].vmm_ns[r];
         }
-        if (vcpu_stats[i] && kvmstats_read(vcpu_stats[i]) == 0) {
-            insns += kvm_stat(vcpu_stats[i], "insn_emulation");
+        if (st->vcpu[i] && kvmstats_read(st->vcpu[i]) == 0) {
+            insns += kvm_stat(st->vcpu[i], "insn_emulation");
             for (size_t k = 0; k < MARK_KVM_STATS; k++)
-                kvm[k] += kvm_stat(vcpu_stats[i], mark_kvm_stats[k]);
+                kvm[k] += kvm_stat(st->vcpu[i], mark_kvm_stats[k]);
         }
     }
-    pthread_mutex_lock(&marks_lock);
-    if (nmarks < MAX_MARKS) {
-        marks[nmarks] = (struct mark){ id, 0, ns - vm->start_ns, exits, insns, vmm_ns, { 0 } };
-        memcpy(marks[nmarks++].kvm, kvm, sizeof kvm);
+    pthread_mutex_lock(&st->marks_lock);
+    if (st->nmarks < MAX_MARKS) {
+        st->marks[st->nmarks] = (struct mark){ id, 0, ns - vm->start_ns, exits, insns, vmm_ns,
+                                               { 0 } };
+        memcpy(st->marks[st->nmarks++].kvm, kvm, sizeof kvm);
     }
-    pthread_mutex_unlock(&marks_lock);
+    pthread_mutex_unlock(&st->marks_lock);
 }
 
 static void write_reasons(struct json *j, const uint64_t *counts)
@@ -136,6 +149,8 @@ static void write_kvm(struct json *j, struct kvmstats *s)
 
 int stats_write(struct vm *vm, const char *path)
 {
+    struct stats *st = vm->stats;
+    const struct mark *marks = st->marks;
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
@@ -193,7 +208,7 @@ int stats_write(struct vm *vm, const char *path)
     json_uint(&j, vm->pit ? pit_irq_count(vm->pit) : 0);
     json_key(&j, "marks");
     json_array_begin(&j);
-    for (int i = 0; i < nmarks; i++) {
+    for (int i = 0; i < st->nmarks; i++) {
         json_object_begin(&j);
         json_key(&j, "id");
         json_uint(&j, marks[i].id);
@@ -216,7 +231,7 @@ int stats_write(struct vm *vm, const char *path)
     }
     json_array_end(&j);
     json_key(&j, "kvm_vm");
-    write_kvm(&j, vm_stats);
+    write_kvm(&j, st->vm);
     json_key(&j, "per_vcpu");
     json_array_begin(&j);
     for (int i = 0; i < vm->ncpus; i++) {
@@ -229,7 +244,7 @@ int stats_write(struct vm *vm, const char *path)
         json_key(&j, "guest_ns");
         json_uint(&j, v->guest_ns);
         json_key(&j, "kvm");
-        write_kvm(&j, vcpu_stats[i]);
+        write_kvm(&j, st->vcpu[i]);
         json_object_end(&j);
     }
     json_array_end(&j);

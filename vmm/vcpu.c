@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include "abi/machine.h"
 #include "memory/pagewalk.h"
-#include "vmm/gdb.h"
 #include "vmm/vm.h"
 
 static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
@@ -138,9 +137,15 @@ void vcpu_report(struct vcpu *v, const char *fmt, ...)
             v->id, msg, r.rip, s.cs.dpl, s.cr0, s.cr2, s.cr3, code);
 }
 
-/* ---- exit handlers: 0 to go on running, or stop the VM and return -1 ---- */
+/* ---- the built-in exit handlers ---- */
 
-static int exit_io(struct vcpu *v)
+static enum exit_verdict crash(struct vcpu *v)
+{
+    vm_stop(v->vm, VMM_EXIT_CRASH);
+    return EXIT_STOP;
+}
+
+static enum exit_verdict exit_io(struct vcpu *v)
 {
     struct kvm_run *run = v->run;
     uint32_t size = run->io.size, count = run->io.count;
@@ -149,36 +154,42 @@ static int exit_io(struct vcpu *v)
         (uint64_t)size * count > v->vm->run_size - off) {
         vcpu_report(v, "malformed KVM_EXIT_IO (size %u count %u offset %llu)", size, count,
                     (unsigned long long)off);
-        vm_stop(v->vm, VMM_EXIT_CRASH);
-        return -1;
+        return crash(v);
     }
     uint8_t *data = (uint8_t *)run + off;
     for (uint32_t i = 0; i < count; i++)
         bus_access(&v->vm->pio, run->io.port, data + i * size, size,
                    run->io.direction == KVM_EXIT_IO_OUT);
-    return 0;
+    return EXIT_RESUME;
 }
 
-static int exit_mmio(struct vcpu *v)
+static enum exit_verdict exit_mmio(struct vcpu *v)
 {
     struct kvm_run *run = v->run;
     uint32_t len = run->mmio.len;
     if (len == 0 || len > sizeof run->mmio.data) {
         vcpu_report(v, "malformed KVM_EXIT_MMIO (len %u)", len);
-        vm_stop(v->vm, VMM_EXIT_CRASH);
-        return -1;
+        return crash(v);
     }
     bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
-    return 0;
+    return EXIT_RESUME;
 }
 
 /* With the in-kernel LAPIC, hlt is handled inside KVM; an exit here means nothing to do. */
-static int exit_hlt(struct vcpu *v)
+static enum exit_verdict exit_hlt(struct vcpu *v)
 {
-    return 0;
+    return EXIT_RESUME;
 }
 
-static int exit_shutdown(struct vcpu *v)
+/* Only a debugger asks for debug exits: without one (no hook took it), the guest did
+ * something we cannot explain. */
+static enum exit_verdict exit_debug(struct vcpu *v)
+{
+    vcpu_report(v, "debug exit (exception %u) without a debugger", v->run->debug.arch.exception);
+    return crash(v);
+}
+
+static enum exit_verdict exit_shutdown(struct vcpu *v)
 {
     struct kvm_vcpu_events ev;
     char why[96] = "";
@@ -186,11 +197,10 @@ static int exit_shutdown(struct vcpu *v)
         snprintf(why, sizeof why, " while delivering exception %u (error code 0x%x)",
                  ev.exception.nr, ev.exception.error_code);
     vcpu_report(v, "triple fault (KVM_EXIT_SHUTDOWN)%s", why);
-    vm_stop(v->vm, VMM_EXIT_CRASH);
-    return -1;
+    return crash(v);
 }
 
-static int exit_internal_error(struct vcpu *v)
+static enum exit_verdict exit_internal_error(struct vcpu *v)
 {
     static const char *const sub[] = {
         [KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
@@ -199,93 +209,66 @@ static int exit_internal_error(struct vcpu *v)
         [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "unexpected exit reason",
     };
     uint32_t s = v->run->internal.suberror;
-    if (gdb_internal_error(v))     /* int3 of a GDB breakpoint, on PVM hosts */
-        return 0;
     const char *name = s < sizeof sub / sizeof sub[0] && sub[s] ? sub[s] : "unknown";
     vcpu_report(v, "KVM internal error %u (%s)", s, name);
-    vm_stop(v->vm, VMM_EXIT_CRASH);
-    return -1;
+    return crash(v);
 }
 
-static int exit_fail_entry(struct vcpu *v)
+static enum exit_verdict exit_fail_entry(struct vcpu *v)
 {
     vcpu_report(v, "VM entry failed (hardware reason 0x%llx)",
                 v->run->fail_entry.hardware_entry_failure_reason);
-    vm_stop(v->vm, VMM_EXIT_CRASH);
-    return -1;
+    return crash(v);
 }
 
-static int exit_system_event(struct vcpu *v)
+static enum exit_verdict exit_system_event(struct vcpu *v)
 {
     uint32_t type = v->run->system_event.type;
     if (type == KVM_SYSTEM_EVENT_SHUTDOWN || type == KVM_SYSTEM_EVENT_RESET) {
         vm_stop(v->vm, 0);
-        return -1;
+        return EXIT_STOP;
     }
     vcpu_report(v, "unhandled system event %u", type);
-    vm_stop(v->vm, VMM_EXIT_CRASH);
-    return -1;
+    return crash(v);
 }
 
-typedef int (*exit_handler)(struct vcpu *v);
+typedef enum exit_verdict (*exit_handler)(struct vcpu *v);
 static const exit_handler exit_handlers[EXIT_REASONS] = {
     [KVM_EXIT_IO] = exit_io,
     [KVM_EXIT_MMIO] = exit_mmio,
     [KVM_EXIT_HLT] = exit_hlt,
+    [KVM_EXIT_DEBUG] = exit_debug,
     [KVM_EXIT_SHUTDOWN] = exit_shutdown,
     [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
-    [KVM_EXIT_DEBUG] = gdb_exit_debug,
     [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
     [KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 };
 
-static _Thread_local struct vcpu *self;
+/* One exit: the registered hook first (the debugger's breakpoints), then our own. */
+static enum exit_verdict dispatch(struct vcpu *v, uint32_t reason)
+{
+    const struct vm_hooks *h = &v->vm->hooks;
+    if (reason >= EXIT_REASONS) {
+        vcpu_report(v, "unhandled KVM exit reason %u", reason);
+        return crash(v);
+    }
+    if (h->exit[reason].fn) {
+        enum exit_verdict r = h->exit[reason].fn(h->exit[reason].ctx, v);
+        if (r != EXIT_PASS)
+            return r;
+    }
+    if (!exit_handlers[reason]) {
+        vcpu_report(v, "unhandled KVM exit reason %u", reason);
+        return crash(v);
+    }
+    return exit_handlers[reason](v);
+}
 
 void vcpu_kick(struct vcpu *v)
 {
     v->run->immediate_exit = 1;
     if (v->thread && !pthread_equal(v->thread, pthread_self()))
         pthread_kill(v->thread, SIGUSR1);
-}
-
-/* Called with pause_lock held. */
-static void park(struct vm *vm)
-{
-    vm->parked++;
-    pthread_cond_broadcast(&vm->pause_cond);
-    while (vm->pause_requests > 0 && !atomic_load(&vm->stopping))
-        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-    vm->parked--;
-}
-
-void vm_pause(struct vm *vm)
-{
-    pthread_mutex_lock(&vm->pause_lock);
-    vm->pause_requests++;
-    for (int i = 0; i < vm->ncpus; i++)
-        if (&vm->vcpus[i] != self)
-            vcpu_kick(&vm->vcpus[i]);
-    int want = vm->ncpus - (self != NULL);
-    while (vm->parked < want && !atomic_load(&vm->stopping))
-        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-    pthread_mutex_unlock(&vm->pause_lock);
-}
-
-void vm_resume(struct vm *vm)
-{
-    pthread_mutex_lock(&vm->pause_lock);
-    if (vm->pause_requests > 0)
-        vm->pause_requests--;
-    pthread_cond_broadcast(&vm->pause_cond);
-    pthread_mutex_unlock(&vm->pause_lock);
-}
-
-/* Wake every thread waiting in park() or vm_pause() (the machine is stopping). */
-void vm_wake_paused(struct vm *vm)
-{
-    pthread_mutex_lock(&vm->pause_lock);
-    pthread_cond_broadcast(&vm->pause_cond);
-    pthread_mutex_unlock(&vm->pause_lock);
 }
 
 static void *vcpu_thread(void *arg)
@@ -296,18 +279,10 @@ static void *vcpu_thread(void *arg)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    self = v;
 
     while (!atomic_load(&vm->stopping)) {
-        if (__atomic_load_n(&vm->pause_requests, __ATOMIC_ACQUIRE) > 0) {
-            pthread_mutex_lock(&vm->pause_lock);
-            if (vm->pause_requests > 0)
-                park(vm);
-            pthread_mutex_unlock(&vm->pause_lock);
-            continue;
-        }
-        if (gdb_vcpu_gate(v))          /* held by the debugger until now */
-            continue;
+        if (vm->hooks.gate && vm->hooks.gate(vm->hooks.ctx, v))
+            continue;                  /* held (by the debugger) until now */
         uint64_t t0 = now_ns();
         int r = ioctl(v->fd, KVM_RUN, 0);
         uint64_t t1 = now_ns();
@@ -322,16 +297,12 @@ static void *vcpu_thread(void *arg)
             break;
         }
         uint32_t reason = v->run->exit_reason;
-        exit_handler h = reason < EXIT_REASONS ? exit_handlers[reason] : NULL;
-        if (!h) {
-            vcpu_report(v, "unhandled KVM exit reason %u", reason);
-            vm_stop(vm, VMM_EXIT_CRASH);
-            break;
+        enum exit_verdict verdict = dispatch(v, reason);
+        if (reason < EXIT_REASONS) {
+            v->exits[reason]++;
+            v->vmm_ns[reason] += now_ns() - t1;
         }
-        int stop = h(v);
-        v->exits[reason]++;
-        v->vmm_ns[reason] += now_ns() - t1;
-        if (stop)
+        if (verdict == EXIT_STOP)
             break;
     }
     return NULL;

@@ -1,5 +1,8 @@
-/* The virtual machine as the VMM sees it: KVM handles, guest memory, vCPUs, buses and
- * devices, and how the machine stops. Shared by every file of vmm/. */
+/* The virtual machine as the VMM sees it: one `struct vm` owns everything of one machine
+ * (KVM handles, guest memory, vCPUs, the buses and the board of devices, the event loop,
+ * the console, the disks, the statistics) and says how the machine stops. vm.c owns it:
+ * stopping, the clock, the one fatal-error path, and the hooks through which a module
+ * such as the GDB stub reaches the run loop without the run loop knowing it. */
 #ifndef VMM_VM_H
 #define VMM_VM_H
 #include <linux/kvm.h>
@@ -9,6 +12,10 @@
 #include <stdint.h>
 #include "devices/bus.h"
 #include "memory/guest_mem.h"
+#include "vmm/board.h"
+#include "vmm/console.h"
+#include "vmm/disks.h"
+#include "vmm/evloop.h"
 
 #define VMM_MAX_CPUS   64
 #define EXIT_REASONS   64   /* KVM exit reasons counted (KVM_EXIT_* are below 64) */
@@ -27,6 +34,25 @@ struct vcpu {
     uint64_t guest_ns;               /* time inside KVM_RUN */
 };
 
+/* What an exit handler tells the run loop. */
+enum exit_verdict {
+    EXIT_RESUME,   /* handled: run the guest again */
+    EXIT_STOP,     /* the machine is stopping (the handler called vm_stop) */
+    EXIT_PASS,     /* a hook's answer: not mine, let the built-in handler have it */
+};
+typedef enum exit_verdict (*exit_hook_fn)(void *ctx, struct vcpu *v);
+/* Before each KVM_RUN: may hold the vCPU thread; true if it did (the loop re-checks). */
+typedef bool (*gate_hook_fn)(void *ctx, struct vcpu *v);
+/* vm_stop ran (on any thread): let go of any vCPU a gate holds. */
+typedef void (*stop_hook_fn)(void *ctx);
+
+struct vm_hooks {
+    struct { exit_hook_fn fn; void *ctx; } exit[EXIT_REASONS];
+    gate_hook_fn gate;
+    stop_hook_fn stop;
+    void *ctx;                       /* of gate and stop */
+};
+
 struct vm {
     int kvm_fd, vm_fd;
     int run_size;
@@ -34,32 +60,35 @@ struct vm {
     int ncpus;
     struct vcpu vcpus[VMM_MAX_CPUS];
     struct bus pio, mmio;
-    struct uart *uart;
+    struct board board;              /* every device, and how it is wired (board.h) */
+    struct uart *uart;               /* models the rest of the VMM talks to (board_kvm.c) */
     struct pit *pit;
-    struct control *control;
-    struct console *console;
+    struct evloop loop;              /* the event-loop thread: stdin, timers, doorbell */
+    struct console console;
+    struct disks disks;
+    struct stats *stats;
+    struct vm_hooks hooks;
     const char *host_backend;        /* "vmx", "svm" or "pvm" */
     const char *syscall_gate;        /* what the guest was told */
     /* Stopping: the first vm_stop wins; every vCPU thread then leaves its run loop. */
     atomic_bool stopping;
-    /* Pausing (for the debugger): vCPUs park outside KVM_RUN while pause_requests > 0. */
-    pthread_mutex_t pause_lock;
-    pthread_cond_t pause_cond;
-    int pause_requests;
-    int parked;
     int exit_status;
     uint64_t start_ns;
 };
 
 /* Stop the machine with `status` as vmm's exit status (first caller wins); kicks every
- * vCPU out of KVM_RUN. Safe from any thread. */
+ * vCPU out of KVM_RUN and tells the stop hook. Safe from any thread. */
 void vm_stop(struct vm *vm, int status);
 
-/* Park every vCPU outside KVM_RUN and return when all are parked (a vCPU thread may call
- * it: it counts itself as parked). Nests: each vm_pause needs one vm_resume. */
-void vm_pause(struct vm *vm);
-void vm_resume(struct vm *vm);
-void vm_wake_paused(struct vm *vm);
+/* Hooks (register before the vCPUs run). An exit hook for a reason is asked first; on
+ * EXIT_PASS the run loop's own handler for that reason runs. One gate and stop hook. */
+void vm_hook_exit(struct vm *vm, uint32_t reason, exit_hook_fn fn, void *ctx);
+void vm_hook_gate(struct vm *vm, gate_hook_fn gate, stop_hook_fn stop, void *ctx);
+
+/* CLOCK_MONOTONIC in ns: the one clock of the VMM (stats, PIT, timers). */
+uint64_t now_ns(void);
+/* The one fatal-error path: restore the terminal, print "vmm: " and the message, exit 1. */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
 /* kvm.c: open /dev/kvm, check the API and capabilities, create the VM with its irqchip.
  * Exits with a one-line error on failure. */
@@ -77,8 +106,5 @@ void vcpu_report(struct vcpu *v, const char *fmt, ...);
 /* host.c: which KVM backend is this, and which system-call gate suits it. */
 const char *host_kvm_backend(void);
 const char *host_default_syscall_gate(const char *backend);
-
-uint64_t now_ns(void);
-__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
 #endif

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "vmm/gdb_hwbp.h"
-#include "vmm/gdb_packet.h"
-#include "vmm/gdb_regs.h"
+#include "vmm/gdb/hwbp.h"
+#include "vmm/gdb/packet.h"
+#include "vmm/gdb/regs.h"
 
 static struct gdb_rx rx, back;
 static char framed[2 * GDB_PACKET_MAX + 8];

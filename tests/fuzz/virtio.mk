@@ -4,7 +4,7 @@
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 60
 VIRTIO_FUZZ_SRCS := tests/fuzz/virtio_fuzz.c devices/virtio_mmio.c devices/virtqueue.c \
-                    devices/virtio_blk.c devices/blk_backend.c devices/blk_crash.c \
+                    devices/virtio_blk.c devices/blk_backend.c devices/blk_crash.c devices/irq.c \
                     memory/guest_mem.c
 
 $(BUILD)/fuzz/virtio_fuzz: $(VIRTIO_FUZZ_SRCS) $(wildcard devices/*.h memory/*.h)

@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memset(ram, 0, sizeof ram);
     bool ro = size > 0 && (data[0] & 0x80);   /* the first byte's top bit: a read-only disk */
-    if (virtio_blk_init(&blk, &mem, SECTORS, ro, "fuzz", -1, blk_backend_submit, &be) < 0)
+    if (virtio_blk_init(&blk, &mem, SECTORS, ro, "fuzz", (struct irq_line){ .vm_fd = -1, .irqfd = -1 }, blk_backend_submit, &be) < 0)
         abort();
     struct input in = { data, size };
     while (in.left > 0) {

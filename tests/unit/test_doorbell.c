@@ -1,6 +1,6 @@
 /* Unit tests of the benchmark doorbell: signals counted per source, one echo interrupt per
  * batch of echoes, counts that include what the eventfds still hold, and the MMIO page's
- * registers with their hostile-access rules. A fake stands in for the eventfds and irqfd. */
+ * registers with their hostile-access rules. Fakes stand in for the eventfds and the irq line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +10,11 @@
 
 #include "abi/machine.h"
 #include "devices/doorbell.h"
+#include "tests/unit/fake_irq.h"
 
-/* The fake KVM side: pending eventfd counts and the interrupts raised. */
+/* The fake KVM side: pending eventfd counts; the echo interrupts are fake_irq's rises. */
 static uint64_t pending[DOORBELL_NSRC];
-static int echoes;
+#define echoes ((int)fake_irq_rises(MACHINE_DOORBELL_IRQ))
 
 static uint64_t fake_drain(void *ctx, enum doorbell_source s)
 {
@@ -22,16 +23,12 @@ static uint64_t fake_drain(void *ctx, enum doorbell_source s)
     return n;
 }
 
-static void fake_echo(void *ctx)
-{
-    echoes++;
-}
-
 static int setup(void **state)
 {
     memset(pending, 0, sizeof pending);
-    echoes = 0;
-    *state = doorbell_create((struct doorbell_ops){ fake_drain, fake_echo, NULL });
+    fake_irq_reset();
+    *state = doorbell_create((struct doorbell_ops){ fake_drain, NULL },
+                             (struct irq_line){ .vm_fd = -1, .gsi = MACHINE_DOORBELL_IRQ });
     return *state ? 0 : -1;
 }
 

@@ -9,20 +9,23 @@
 #include <cmocka.h>
 #include <libfdt.h>
 #include "abi/machine.h"
+#include "vmm/board.h"
 #include "vmm/boot.h"
 
 static _Alignas(8) uint8_t buf[16384];
 static char err[ERR_MAX];
 static char *const argv_hi[] = { "/bin/sh", "-c", "echo hello world", "", NULL };
 static struct machine_desc desc;
+static struct board board;
 
 static int fresh(void **state)
 {
     desc = (struct machine_desc){
         .ram_size = 5ULL << 30 >> 1,        /* 2.5 GiB: the top bit of the low cell */
         .ncpus = 2, .bootargs = "quiet loglevel=3", .command = argv_hi,
-        .syscall_gate = "trap", .host_backend = "pvm", .tick = "pit", .nvirtio = 2,
+        .syscall_gate = "trap", .host_backend = "pvm", .tick = "pit", .board = &board,
     };
+    board_layout(&board, 2);
     memset(buf, 0xff, sizeof buf);
     memset(err, 0, sizeof err);
     return 0;
@@ -176,7 +179,7 @@ static void test_isa(void **state)
     EXPECT_CELLS("/isa/serial@i3f8", "interrupts", 4, 0);
     EXPECT_CELLS("/isa/serial@i3f8", "clock-frequency", 1843200);
     expect_str("/isa/timer@i40", "compatible", "minivmm,i8254");
-    EXPECT_CELLS("/isa/timer@i40", "reg", 1, 0x40, 4);
+    EXPECT_CELLS("/isa/timer@i40", "reg", 1, 0x40, 4, 1, 0x61, 1);   /* and port 0x61 */
     EXPECT_CELLS("/isa/timer@i40", "interrupts", 0, 0);
     expect_str("/isa/control@i700", "compatible", "minivmm,control");
     EXPECT_CELLS("/isa/control@i700", "reg", 1, 0x700, 16);
@@ -185,7 +188,7 @@ static void test_isa(void **state)
 
 static void test_virtio_slots(void **state)
 {
-    desc.nvirtio = MACHINE_VIRTIO_SLOTS;
+    board_layout(&board, MACHINE_VIRTIO_SLOTS);
     build_ok();
     uint32_t ioapic = fdt_get_phandle(buf, node("/ioapic@fec00000"));
     for (int i = 0; i < MACHINE_VIRTIO_SLOTS; i++) {
@@ -201,9 +204,21 @@ static void test_virtio_slots(void **state)
                      node("/virtio_mmio@feb00000"));
 }
 
+/* The board never lays out more slots than the machine has. */
+static void test_virtio_slots_are_bounded(void **state)
+{
+    board_layout(&board, MACHINE_VIRTIO_SLOTS + 1);
+    build_ok();
+    int n = 0;
+    for (int off = fdt_node_offset_by_compatible(buf, -1, "virtio,mmio"); off >= 0;
+         off = fdt_node_offset_by_compatible(buf, off, "virtio,mmio"))
+        n++;
+    assert_int_equal(n, MACHINE_VIRTIO_SLOTS);
+}
+
 static void test_no_virtio_slots(void **state)
 {
-    desc.nvirtio = 0;
+    board_layout(&board, 0);
     build_ok();
     assert_true(fdt_node_offset_by_compatible(buf, -1, "virtio,mmio") < 0);
 }
@@ -221,7 +236,7 @@ static void test_doorbell(void **state)
     assert_int_equal(fdt_node_offset_by_compatible(buf, -1, "minivmm,doorbell"),
                      node("/doorbell@feb10000"));
     /* It is there without any disk, too. */
-    desc.nvirtio = 0;
+    board_layout(&board, 0);
     build_ok();
     node("/doorbell@feb10000");
 }
@@ -229,7 +244,7 @@ static void test_doorbell(void **state)
 /* Exactly the nodes of docs/machine.md below the root, in its order. */
 static void test_root_children(void **state)
 {
-    desc.nvirtio = 1;
+    board_layout(&board, 1);
     build_ok();
     static const char *const want[] = { "chosen", "memory@0", "cpus", "lapic@fee00000",
         "ioapic@fec00000", "isa", "virtio_mmio@feb00000", "doorbell@feb10000" };
@@ -269,8 +284,7 @@ static void test_bad_descriptions(void **state)
     desc.ncpus = 65;                    expect_refused("65 CPUs");
     desc.ram_size = 0;                  expect_refused("RAM size");
     desc.ram_size = MACHINE_RAM_MAX + 1; expect_refused("RAM size");
-    desc.nvirtio = -1;                  expect_refused("virtio-mmio slots");
-    desc.nvirtio = 9;                   expect_refused("9 virtio-mmio slots");
+    desc.board = NULL;                  expect_refused("no board");
     static char *const empty[] = { NULL };
     desc.command = empty;               expect_refused("empty command");
     desc.syscall_gate = "int80";        expect_refused("syscall gate");
@@ -286,7 +300,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_root), T(test_chosen), T(test_chosen_without_command), T(test_memory),
         T(test_cpus), T(test_irqchips), T(test_isa), T(test_virtio_slots),
-        T(test_no_virtio_slots), T(test_doorbell), T(test_root_children), T(test_small_buffer),
+        T(test_virtio_slots_are_bounded), T(test_no_virtio_slots), T(test_doorbell), T(test_root_children), T(test_small_buffer),
         T(test_bad_descriptions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

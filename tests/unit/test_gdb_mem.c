@@ -1,4 +1,4 @@
-/* Unit tests of vmm/gdb_mem.c and vmm/gdb_monitor.c: guest-virtual reads and writes page
+/* Unit tests of vmm/gdb/mem.c and vmm/gdb/monitor.c: guest-virtual reads and writes page
  * by page, software breakpoints patched into RAM and hidden from reads, breakpoints set
  * before paging is on, and the monitor's output. */
 #include <setjmp.h>
@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "vmm/gdb_mem.h"
-#include "vmm/gdb_monitor.h"
+#include "vmm/gdb/mem.h"
+#include "vmm/gdb/monitor.h"
 #include "vmm/vm.h"
 
 #define MiB (1ULL << 20)

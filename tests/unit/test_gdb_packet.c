@@ -1,5 +1,5 @@
-/* Unit tests of the GDB stub's wire format (vmm/gdb_packet.c), register table and target
- * description (vmm/gdb_regs.c) and debug-register slots (vmm/gdb_hwbp.c): good input is
+/* Unit tests of the GDB stub's wire format (vmm/gdb/packet.c), register table and target
+ * description (vmm/gdb/regs.c) and debug-register slots (vmm/gdb/hwbp.c): good input is
  * decoded exactly, and every malformed input is rejected without touching memory beyond
  * its bounds. */
 #include <setjmp.h>
@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "vmm/gdb_hwbp.h"
-#include "vmm/gdb_packet.h"
-#include "vmm/gdb_regs.h"
+#include "vmm/gdb/hwbp.h"
+#include "vmm/gdb/packet.h"
+#include "vmm/gdb/regs.h"
 
 static struct gdb_rx rx;
 

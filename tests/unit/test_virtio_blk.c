@@ -67,7 +67,8 @@ static int make_disk(bool ro, const struct blk_crash_opts *crash)
     cuts = 0;
     irq_fd = eventfd(0, EFD_NONBLOCK);
     vdrv_init(&d, ram, RAM_SIZE, &blk.t);
-    return virtio_blk_init(&blk, &d.mem, SECTORS, ro, "disk-serial-0123456789", irq_fd,
+    return virtio_blk_init(&blk, &d.mem, SECTORS, ro, "disk-serial-0123456789",
+                           (struct irq_line){ .via = IRQ_VIA_IRQFD, .irqfd = irq_fd },
                            blk_backend_submit, &be);
 }
 

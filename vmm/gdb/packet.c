@@ -2,7 +2,7 @@
  * argument syntax of packets. Everything here treats its input as hostile: lengths are
  * bounded, digits checked, numbers checked for overflow. */
 #include <string.h>
-#include "vmm/gdb_packet.h"
+#include "vmm/gdb/packet.h"
 
 enum { RX_IDLE, RX_DATA, RX_CSUM };
 

@@ -1,7 +1,7 @@
 /* The four x86 debug registers as a slot table: DR7 encodes per slot an enable bit, the
  * access type (00 execute, 01 write, 11 read or write) and the length (00 1 byte, 01 2,
  * 11 4, 10 8); DR6's low four bits say which slot fired. */
-#include "vmm/gdb_hwbp.h"
+#include "vmm/gdb/hwbp.h"
 
 #define DR7_LE (1ULL << 8)
 #define DR7_GE (1ULL << 9)

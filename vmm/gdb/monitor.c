@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "memory/pagewalk.h"
-#include "vmm/gdb_monitor.h"
+#include "vmm/gdb/monitor.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 

@@ -3,7 +3,7 @@
  * breakpoints are int3 bytes in guest RAM, remembered by GPA so that reads through any
  * mapping of the page show the guest's own byte. */
 #include <string.h>
-#include "vmm/gdb_mem.h"
+#include "vmm/gdb/mem.h"
 
 #define CR0_PG (1ULL << 31)
 

@@ -1,8 +1,8 @@
 /* Stopping and resuming vCPUs for the debugger, and the debug exits that stop them.
  *
- * Every vCPU thread passes gdb_vcpu_gate() before KVM_RUN; while its `hold` flag is set
- * it waits there, on the same lock and condition as vm_pause, so vm_stop's wake-up
- * reaches it too. Stopping the machine = set every hold, kick every vCPU out of KVM_RUN
+ * Every vCPU thread passes gdb_vcpu_gate() (the run loop's gate hook) before KVM_RUN;
+ * while its `hold` flag is set it waits there, on the stub's lock and condition, which
+ * vm_stop's stop hook (gdb_wake_gates) broadcasts. Stopping the machine = set every hold, kick every vCPU out of KVM_RUN
  * and wait until all are gated. Holds are per vCPU because GDB steps one thread while the
  * others stay stopped (it does so to step off every breakpoint).
  *
@@ -10,7 +10,7 @@
  * starts the stop and wakes the server thread. Events that arrive while a stop is under
  * way stay pending and are reported at the next resume of their vCPU, as gdbserver does.
  *
- * Host differences (PLATFORM.md): on PVM int3 in the kernel exits as
+ * Host differences (docs/hosts.md): on PVM int3 in the kernel exits as
  * KVM_EXIT_INTERNAL_ERROR at the breakpoint; a hardware breakpoint re-fires when resumed
  * with RF, so a vCPU standing on one is stepped over it with that slot off, then re-armed.
  * Software breakpoints set before paging is on are planted once the vCPU's paging is on:
@@ -20,15 +20,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "abi/machine.h"
-#include "vmm/gdb.h"
-#include "vmm/gdb_stub.h"
+#include "vmm/gdb/stub.h"
 
 #define CR0_PG   (1ULL << 31)
 #define EFER_LMA (1ULL << 10)
 #define DR6_BS   (1ULL << 14)
 #define BP_VECTOR 3
-
-struct gdb_stub *gdb_stub;
 
 static bool all_gated(struct gdb_stub *g)
 {
@@ -38,7 +35,7 @@ static bool all_gated(struct gdb_stub *g)
     return true;
 }
 
-/* Hold every vCPU and kick the ones in KVM_RUN (not `self`). pause_lock held. */
+/* Hold every vCPU and kick the ones in KVM_RUN (not `self`). g->lock held. */
 static void hold_all(struct gdb_stub *g, struct vcpu *self)
 {
     for (int i = 0; i < g->vm->ncpus; i++) {
@@ -51,35 +48,35 @@ static void hold_all(struct gdb_stub *g, struct vcpu *self)
 void gdb_stop_all(struct gdb_stub *g)
 {
     struct vm *vm = g->vm;
-    pthread_mutex_lock(&vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     if (g->state == GDB_RUNNING)
         g->state = GDB_STOPPING;
     hold_all(g, NULL);
     while (!all_gated(g) && !atomic_load(&vm->stopping))
-        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+        pthread_cond_wait(&g->cond, &g->lock);
     g->state = GDB_STOPPED;
-    pthread_mutex_unlock(&vm->pause_lock);
+    pthread_mutex_unlock(&g->lock);
 }
 
-bool gdb_vcpu_gate(struct vcpu *v)
+bool gdb_vcpu_gate(void *ctx, struct vcpu *v)
 {
-    struct gdb_stub *g = gdb_stub;
-    if (!g || !__atomic_load_n(&g->cpu[v->id].hold, __ATOMIC_ACQUIRE))
+    struct gdb_stub *g = ctx;
+    if (!__atomic_load_n(&g->cpu[v->id].hold, __ATOMIC_ACQUIRE))
         return false;
     struct gdb_cpu *c = &g->cpu[v->id];
     struct vm *vm = v->vm;
-    pthread_mutex_lock(&vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     bool waited = false;
     while (c->hold && !atomic_load(&vm->stopping)) {
         if (!c->gated) {
             c->gated = true;
-            pthread_cond_broadcast(&vm->pause_cond);
+            pthread_cond_broadcast(&g->cond);
         }
-        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+        pthread_cond_wait(&g->cond, &g->lock);
         waited = true;
     }
     c->gated = false;
-    pthread_mutex_unlock(&vm->pause_lock);
+    pthread_mutex_unlock(&g->lock);
     return waited;
 }
 
@@ -121,7 +118,7 @@ static int set_debug(struct gdb_stub *g, int i, uint32_t inject)
 static void post_event(struct gdb_stub *g, struct vcpu *v, enum gdb_event ev, uint64_t addr)
 {
     struct gdb_cpu *c = &g->cpu[v->id];
-    pthread_mutex_lock(&v->vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     c->ev = ev;
     c->ev_addr = addr;
     c->ev_seq = ++g->seq;
@@ -132,7 +129,7 @@ static void post_event(struct gdb_stub *g, struct vcpu *v, enum gdb_event ev, ui
         if (write(g->event_fd, &one, sizeof one) < 0)
             vcpu_report(v, "gdb: cannot wake the server thread: %s", strerror(errno));
     }
-    pthread_mutex_unlock(&v->vm->pause_lock);
+    pthread_mutex_unlock(&g->lock);
 }
 
 /* The address view of a vCPU through its own page tables. */
@@ -226,21 +223,24 @@ static int step_done(struct gdb_stub *g, struct vcpu *v)
     return set_debug(g, v->id, 0);
 }
 
-int gdb_exit_debug(struct vcpu *v)
+void gdb_wake_gates(void *ctx)
 {
-    struct gdb_stub *g = gdb_stub;
+    struct gdb_stub *g = ctx;
+    pthread_mutex_lock(&g->lock);
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
+}
+
+enum exit_verdict gdb_exit_debug(void *ctx, struct vcpu *v)
+{
+    struct gdb_stub *g = ctx;
     struct kvm_debug_exit_arch *d = &v->run->debug.arch;
-    if (!g) {
-        vcpu_report(v, "debug exit (exception %u) without a debugger", d->exception);
-        vm_stop(v->vm, VMM_EXIT_CRASH);
-        return -1;
-    }
     if (d->exception == BP_VECTOR) {
         if (swbp_at_pc(g, v->id, d->pc))
             post_event(g, v, EV_SWBREAK, d->pc);
         else
             set_debug(g, v->id, KVM_GUESTDBG_INJECT_BP);   /* the guest's own int3 */
-        return 0;
+        return EXIT_RESUME;
     }
     /* #DB: one of our debug registers (not the one being stepped over: DR6 may flag a
      * disabled slot; PVM leaves the exit's DR7 at 0, so our own state decides), or a step. */
@@ -249,36 +249,40 @@ int gdb_exit_debug(struct vcpu *v)
         struct gdb_hwbp *s = &g->hw.slot[slot];
         post_event(g, v, s->type == Z_HW ? EV_HWBREAK : s->type == Z_WRITE ? EV_WATCH : EV_AWATCH,
                    s->addr);
-        return 0;
+        return EXIT_RESUME;
+    }
+    if ((d->dr6 & DR6_BS) && step_done(g, v) < 0) {
+        vm_stop(v->vm, VMM_EXIT_CRASH);      /* KVM_SET_GUEST_DEBUG failed: reported */
+        return EXIT_STOP;
     }
     if (d->dr6 & DR6_BS)
-        return step_done(g, v);
+        return EXIT_RESUME;
     post_event(g, v, EV_TRAP, d->pc);
-    return 0;
+    return EXIT_RESUME;
 }
 
-bool gdb_internal_error(struct vcpu *v)
+enum exit_verdict gdb_internal_error(void *ctx, struct vcpu *v)
 {
-    struct gdb_stub *g = gdb_stub;
+    struct gdb_stub *g = ctx;
     struct kvm_regs r;
     struct kvm_sregs s;
-    if (!g || ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-        return false;
+    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return EXIT_PASS;
     uint64_t pc = r.rip + ((s.efer & EFER_LMA) ? 0 : s.cs.base);
     if (!swbp_at_pc(g, v->id, pc))
-        return false;
+        return EXIT_PASS;
     post_event(g, v, EV_SWBREAK, pc);
-    return true;
+    return EXIT_RESUME;
 }
 
 int gdb_pending_event(struct gdb_stub *g)
 {
     int best = -1;
-    pthread_mutex_lock(&g->vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     for (int i = 0; i < g->vm->ncpus; i++)
         if (g->cpu[i].ev != EV_NONE && (best < 0 || g->cpu[i].ev_seq < g->cpu[best].ev_seq))
             best = i;
-    pthread_mutex_unlock(&g->vm->pause_lock);
+    pthread_mutex_unlock(&g->lock);
     return best;
 }
 
@@ -323,7 +327,7 @@ int gdb_resume(struct gdb_stub *g, const enum gdb_action *act)
 {
     struct vm *vm = g->vm;
     int pending = -1;
-    pthread_mutex_lock(&vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     for (int i = 0; i < vm->ncpus; i++) {
         if (act[i] == GDB_ACT_NONE || g->cpu[i].ev == EV_NONE)
             continue;
@@ -332,20 +336,20 @@ int gdb_resume(struct gdb_stub *g, const enum gdb_action *act)
         else if (pending < 0 || g->cpu[i].ev_seq < g->cpu[pending].ev_seq)
             pending = i;
     }
-    pthread_mutex_unlock(&vm->pause_lock);
+    pthread_mutex_unlock(&g->lock);
     if (pending >= 0)
         return pending;
     for (int i = 0; i < vm->ncpus; i++)
         arm(g, i, act[i]);
     for (int i = 0; i < vm->ncpus; i++)
         set_debug(g, i, 0);
-    pthread_mutex_lock(&vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     g->state = GDB_RUNNING;
     for (int i = 0; i < vm->ncpus; i++)
         if (act[i] != GDB_ACT_NONE)
             __atomic_store_n(&g->cpu[i].hold, false, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&vm->pause_cond);
-    pthread_mutex_unlock(&vm->pause_lock);
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
     return -1;
 }
 
@@ -357,11 +361,11 @@ void gdb_release_all(struct gdb_stub *g)
     memset(&g->hw, 0, sizeof g->hw);
     pthread_mutex_unlock(&g->break_lock);
     enum gdb_action all[VMM_MAX_CPUS];
-    pthread_mutex_lock(&vm->pause_lock);
+    pthread_mutex_lock(&g->lock);
     for (int i = 0; i < vm->ncpus; i++) {
         g->cpu[i].ev = EV_NONE;
         all[i] = GDB_ACT_CONTINUE;
     }
-    pthread_mutex_unlock(&vm->pause_lock);
+    pthread_mutex_unlock(&g->lock);
     gdb_resume(g, all);
 }

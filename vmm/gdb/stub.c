@@ -1,8 +1,9 @@
 /* The GDB stub's server: a thread that listens on a TCP port, speaks the remote serial
  * protocol with one GDB at a time and turns its packets into register, memory and
  * breakpoint operations on stopped vCPUs (threads are vCPUs: thread id = vCPU + 1).
- * Stopping and resuming live in gdb_stop.c, queries in gdb_query.c, the wire format in
- * gdb_packet.c. */
+ * Stopping and resuming live in stop.c, replies in reply.c, queries in query.c, the wire
+ * format in packet.c. The run loop knows none of it: gdb_start registers the stub's gate
+ * and exit hooks (vmm/vm.h). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,60 +17,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "abi/machine.h"
-#include "vmm/gdb.h"
-#include "vmm/gdb_stub.h"
+#include "vmm/gdb/gdb.h"
+#include "vmm/gdb/stub.h"
 
 
 #define USER_TOP 0x800000000000ULL
-
-static char out_frame[2 * GDB_PACKET_MAX + 8];
-static size_t out_len;
-
-static void send_raw(struct gdb_stub *g, const void *p, size_t n)
-{
-    const char *s = p;
-    while (n > 0) {
-        ssize_t w = send(g->fd, s, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;           /* the reader will see the connection close */
-        s += w;
-        n -= w;
-    }
-}
-
-void gdb_reply_bin(struct gdb_stub *g, const void *payload, size_t len)
-{
-    out_len = gdb_frame(payload, len, out_frame, sizeof out_frame);
-    send_raw(g, out_frame, out_len);
-}
-
-void gdb_reply(struct gdb_stub *g, const char *s)
-{
-    gdb_reply_bin(g, s, strlen(s));
-}
-
-void gdb_replyf(struct gdb_stub *g, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    gdb_reply(g, buf);
-}
-
-void gdb_console(struct gdb_stub *g, const char *text)
-{
-    char pkt[1 + 2 * 512];
-    for (size_t off = 0, n = strlen(text); off < n; off += 512) {
-        size_t k = n - off < 512 ? n - off : 512;
-        pkt[0] = 'O';
-        gdb_hex_encode((const uint8_t *)text + off, k, pkt + 1);
-        gdb_reply_bin(g, pkt, 1 + 2 * k);
-    }
-}
 
 /* A refusal: on the VMM's stderr, and in GDB where it can show it. */
 static void refuse(struct gdb_stub *g, bool to_console, const char *fmt, ...)
@@ -112,11 +64,11 @@ static void report_stop(struct gdb_stub *g)
         set_stop(g, g->gcpu, EV_NONE, 0);
     } else {
         struct gdb_cpu *c = &g->cpu[cpu];
-        pthread_mutex_lock(&g->vm->pause_lock);
+        pthread_mutex_lock(&g->lock);
         enum gdb_event ev = c->ev;
         uint64_t addr = c->ev_addr;
         c->ev = EV_NONE;
-        pthread_mutex_unlock(&g->vm->pause_lock);
+        pthread_mutex_unlock(&g->lock);
         if (ev == EV_LOST_BP)
             gdb_console(g, "vmm: breakpoints set before paging was on do not translate through "
                        "the page tables now: they are not planted\n");
@@ -428,7 +380,7 @@ static bool receive(struct gdb_stub *g, const uint8_t *buf, size_t n)
         switch (gdb_rx_byte(&g->rx, buf[i])) {
         case GDB_RX_PACKET:
             if (!g->noack)
-                send_raw(g, "+", 1);
+                gdb_send_raw(g, "+", 1);
             if (g->running) {
                 fprintf(stderr, "vmm: gdb: packet '%.20s' while running ignored\n", g->rx.buf);
                 break;
@@ -438,11 +390,11 @@ static bool receive(struct gdb_stub *g, const uint8_t *buf, size_t n)
             break;
         case GDB_RX_BAD:
             if (!g->noack)
-                send_raw(g, "-", 1);
+                gdb_send_raw(g, "-", 1);
             break;
         case GDB_RX_NACK:
             if (!g->noack)
-                send_raw(g, out_frame, out_len);
+                gdb_send_raw(g, g->out_frame, g->out_len);
             break;
         case GDB_RX_INTERRUPT:
             if (g->running) {
@@ -532,7 +484,7 @@ static void *server(void *arg)
     return NULL;
 }
 
-void gdb_start(struct vm *vm, int port, bool wait)
+struct gdb_stub *gdb_start(struct vm *vm, int port, bool wait)
 {
     struct gdb_stub *g = calloc(1, sizeof *g);
     if (!g)
@@ -541,6 +493,8 @@ void gdb_start(struct vm *vm, int port, bool wait)
     g->fd = -1;
     g->pvm = strcmp(vm->host_backend, "pvm") == 0;
     pthread_mutex_init(&g->break_lock, NULL);
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->cond, NULL);
     int caps = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
     if (caps > 0 && (caps & KVM_GUESTDBG_BLOCKIRQ))
         g->extra_debug_flags = KVM_GUESTDBG_BLOCKIRQ;   /* no interrupt handler per step */
@@ -562,17 +516,17 @@ void gdb_start(struct vm *vm, int port, bool wait)
         die("--gdb %d: cannot listen on 127.0.0.1:%d: %s", port, port, strerror(errno));
     fprintf(stderr, "vmm: gdb: listening on 127.0.0.1:%d%s\n", port,
             wait ? ", the guest waits for GDB to continue" : "");
-    gdb_stub = g;
+    vm_hook_gate(vm, gdb_vcpu_gate, gdb_wake_gates, g);
+    vm_hook_exit(vm, KVM_EXIT_DEBUG, gdb_exit_debug, g);
+    vm_hook_exit(vm, KVM_EXIT_INTERNAL_ERROR, gdb_internal_error, g);
     int err = pthread_create(&g->thread, NULL, server, g);
     if (err)
         die("--gdb: pthread_create: %s", strerror(err));
+    return g;
 }
 
-void gdb_finish(struct vm *vm)
+void gdb_finish(struct gdb_stub *g)
 {
-    struct gdb_stub *g = gdb_stub;
-    if (!g)
-        return;
     uint64_t one = 1;
     __atomic_store_n(&g->finished, true, __ATOMIC_RELEASE);
     if (write(g->event_fd, &one, sizeof one) < 0)

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "vmm/gdb_regs.h"
+#include "vmm/gdb/regs.h"
 
 enum kind { GPR, SEG_SEL, SEG_BASE, SREG, FPR, FPU_CTL };
 

@@ -2,8 +2,8 @@
  * monitor commands (qRcmd), the current thread, and thread selection (H, T). */
 #include <stdio.h>
 #include <string.h>
-#include "vmm/gdb_monitor.h"
-#include "vmm/gdb_stub.h"
+#include "vmm/gdb/monitor.h"
+#include "vmm/gdb/stub.h"
 
 static bool starts(const char *s, const char *prefix)
 {

@@ -1,0 +1,57 @@
+/* The machine's owner: how it stops (vm_stop), the VMM's clock, its one fatal-error path,
+ * and the hooks a module registers to reach the run loop. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "abi/machine.h"
+#include "vmm/vm.h"
+
+uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    console_restore();
+    fputs("vmm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(VMM_EXIT_ERROR);
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&vm->stopping, &expected, true))
+        return;
+    vm->exit_status = status;
+    for (int i = 0; i < vm->ncpus; i++)
+        if (vm->vcpus[i].run)
+            vcpu_kick(&vm->vcpus[i]);
+    if (vm->hooks.stop)
+        vm->hooks.stop(vm->hooks.ctx);
+}
+
+void vm_hook_exit(struct vm *vm, uint32_t reason, exit_hook_fn fn, void *ctx)
+{
+    if (reason >= EXIT_REASONS || vm->hooks.exit[reason].fn)
+        die("internal: a second hook for KVM exit reason %u", reason);
+    vm->hooks.exit[reason].fn = fn;
+    vm->hooks.exit[reason].ctx = ctx;
+}
+
+void vm_hook_gate(struct vm *vm, gate_hook_fn gate, stop_hook_fn stop, void *ctx)
+{
+    if (vm->hooks.gate)
+        die("internal: a second vCPU gate");
+    vm->hooks.gate = gate;
+    vm->hooks.stop = stop;
+    vm->hooks.ctx = ctx;
+}
