@@ -16,6 +16,7 @@
 #include "vmm/board_kvm.h"
 #include "vmm/doorbell_kvm.h"
 #include "vmm/stats.h"
+#include "vmm/terminal.h"
 #include "vmm/vm.h"
 
 static void attach_uart(struct vm *vm, struct board_dev *d)
@@ -68,7 +69,7 @@ static void on_poweroff(void *ctx, int status)
 
 static void on_panic(void *ctx, const char *msg)
 {
-    console_restore();
+    terminal_restore();
     fprintf(stderr, "vmm: guest panic: %s\n", msg);
     vm_stop(ctx, VMM_EXIT_PANIC);
 }

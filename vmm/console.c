@@ -1,40 +1,22 @@
-/* The serial console between the terminal and the guest's UART. */
+/* The serial console between the terminal and the guest's UART: stdin to the UART's
+ * receive FIFO (paced by what it takes), its output to stdout, the Ctrl-A keys. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 #include "abi/machine.h"
 #include "devices/uart.h"
 #include "vmm/console.h"
 #include "vmm/evloop.h"
+#include "vmm/terminal.h"
 #include "vmm/vm.h"
 
 #define ESCAPE_KEY 0x01   /* Ctrl-A */
 #define EOF_KEY    0x04   /* Ctrl-D */
 #define RETRY_NS   1000000ULL
-
-/* The terminal's state before raw mode, for console_restore (also from signal handlers). */
-static struct termios saved;
-static volatile sig_atomic_t raw_mode;
-
-void console_restore(void)
-{
-    if (raw_mode) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-        raw_mode = 0;
-    }
-}
-
-static void on_fatal_signal(int sig)
-{
-    console_restore();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
 
 static void help(void)
 {
@@ -75,7 +57,7 @@ static void filter_input(struct console *c, const uint8_t *buf, size_t n)
         if (c->escape) {
             c->escape = false;
             if (k == 'x' || k == 'X') {
-                console_restore();
+                terminal_restore();
                 fprintf(stderr, "\nvmm: terminated by Ctrl-A x\n");
                 vm_stop(c->vm, 0);
                 continue;
@@ -87,7 +69,7 @@ static void filter_input(struct console *c, const uint8_t *buf, size_t n)
             if (k != ESCAPE_KEY && k != 'a')
                 continue;
             k = ESCAPE_KEY;
-        } else if (k == ESCAPE_KEY && raw_mode) {
+        } else if (k == ESCAPE_KEY && terminal_is_raw()) {
             c->escape = true;
             continue;
         }
@@ -154,18 +136,7 @@ void console_open(struct vm *vm)
     struct console *c = &vm->console;
     *c = (struct console){ .vm = vm, .retry_timer = -1, .stdin_open = true };
     signal(SIGPIPE, SIG_IGN);
-    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-        struct termios raw = saved;
-        cfmakeraw(&raw);
-        raw.c_oflag |= OPOST | ONLCR;   /* the guest writes "\n"; the terminal wants "\r\n" */
-        if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0) {
-            raw_mode = 1;
-            atexit(console_restore);
-            int sigs[] = { SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS };
-            for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-                signal(sigs[i], on_fatal_signal);
-        }
-    }
+    terminal_raw();
     c->retry_timer = evloop_timer(&vm->loop, on_retry, c);
     c->stdin_pollable = c->stdin_watched = evloop_add(&vm->loop, STDIN_FILENO, on_stdin, c) == 0;
     if (!c->stdin_pollable)

@@ -18,14 +18,10 @@ struct console {
     bool stdin_open, stdin_pollable, stdin_watched;
 };
 
-/* Put the terminal in raw mode if stdin is one (restored at exit and on fatal signals) and
- * start forwarding stdin to vm->uart. On end of input the guest gets one Ctrl-D. */
+/* Put the terminal in raw mode if stdin is one (vmm/terminal.h) and start forwarding
+ * stdin to vm->uart. On end of input the guest gets one Ctrl-D. */
 void console_open(struct vm *vm);
 /* The UART's transmit callback: ctx is unused. */
 void console_tx(void *ctx, uint8_t byte);
-/* Restore the terminal; safe to call more than once and from a signal handler. The
- * terminal belongs to the process, not to one machine: its saved state is the console's
- * only static. */
-void console_restore(void);
 
 #endif

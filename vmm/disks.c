@@ -14,6 +14,7 @@
 #include "devices/virtio_blk.h"
 #include "vmm/board_kvm.h"
 #include "vmm/disks.h"
+#include "vmm/terminal.h"
 #include "vmm/vm.h"
 
 struct disk {
@@ -91,7 +92,7 @@ void disks_add(struct vm *vm, const char *spec)
 static void on_power_cut(void *ctx)
 {
     struct disk *d = ctx;
-    console_restore();
+    terminal_restore();
     fprintf(stderr, "vmm: power cut: disk %s, after %llu writes\n", d->path,
             (unsigned long long)d->backend.crash.writes);
     vm_stop(d->vm, VMM_EXIT_POWERCUT);

@@ -16,6 +16,7 @@
 #include "vmm/boot.h"
 #include "vmm/gdb/gdb.h"
 #include "vmm/stats.h"
+#include "vmm/terminal.h"
 #include "vmm/vm.h"
 
 /* The GDB stub is optional (make GDB=no): without it these are NULL. */
@@ -295,7 +296,7 @@ int main(int argc, char **argv)
         gdb_finish(gdb);
     disks_stop(&vm);
     evloop_stop(&vm.loop);
-    console_restore();
+    terminal_restore();
     if (o.stats && stats_write(&vm, o.stats) < 0)
         fprintf(stderr, "vmm: --stats %s: %s\n", o.stats, strerror(errno));
     return vm.exit_status;

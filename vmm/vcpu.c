@@ -264,13 +264,6 @@ static enum exit_verdict dispatch(struct vcpu *v, uint32_t reason)
     return exit_handlers[reason](v);
 }
 
-void vcpu_kick(struct vcpu *v)
-{
-    v->run->immediate_exit = 1;
-    if (v->thread && !pthread_equal(v->thread, pthread_self()))
-        pthread_kill(v->thread, SIGUSR1);
-}
-
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;

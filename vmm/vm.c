@@ -1,10 +1,14 @@
-/* The machine's owner: how it stops (vm_stop), the VMM's clock, its one fatal-error path,
- * and the hooks a module registers to reach the run loop. */
+/* The machine's owner: how it stops (vm_stop, and the kick that gets a vCPU out of
+ * KVM_RUN), the VMM's clock, its one fatal-error path, and the hooks a module registers
+ * to reach the run loop. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include "abi/machine.h"
+#include "vmm/terminal.h"
 #include "vmm/vm.h"
 
 uint64_t now_ns(void)
@@ -17,13 +21,20 @@ uint64_t now_ns(void)
 void die(const char *fmt, ...)
 {
     va_list ap;
-    console_restore();
+    terminal_restore();
     fputs("vmm: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     exit(VMM_EXIT_ERROR);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    v->run->immediate_exit = 1;
+    if (v->thread && !pthread_equal(v->thread, pthread_self()))
+        pthread_kill(v->thread, SIGUSR1);
 }
 
 void vm_stop(struct vm *vm, int status)

@@ -79,6 +79,8 @@ struct vm {
 /* Stop the machine with `status` as vmm's exit status (first caller wins); kicks every
  * vCPU out of KVM_RUN and tells the stop hook. Safe from any thread. */
 void vm_stop(struct vm *vm, int status);
+/* Make the vCPU leave KVM_RUN (or not enter it) soon: immediate_exit plus SIGUSR1. */
+void vcpu_kick(struct vcpu *v);
 
 /* Hooks (register before the vCPUs run). An exit hook for a reason is asked first; on
  * EXIT_PASS the run loop's own handler for that reason runs. One gate and stop hook. */
@@ -98,8 +100,6 @@ void kvm_init(struct vm *vm);
 void vcpu_create(struct vm *vm, int id);
 void vcpu_set_pvh_state(struct vcpu *v, uint32_t entry, uint32_t start_info);
 void vcpu_start(struct vcpu *v);
-/* Make the vCPU leave KVM_RUN (or not enter it) soon: immediate_exit plus a signal. */
-void vcpu_kick(struct vcpu *v);
 /* Print "vmm: " and the message on stderr (plus the guest's rip and code bytes). */
 void vcpu_report(struct vcpu *v, const char *fmt, ...);
 
