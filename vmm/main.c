@@ -268,7 +268,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);            /* only vCPU threads take it */
 
     if (o.gdb_port && !gdb_start)
-        usage_error("--gdb: this vmm was built without the GDB stub (make GDB=no)");
+        usage_error("--gdb: this vmm was built without the GDB stub (GDB=no)");
     kvm_init(&vm);
     evloop_init(&vm.loop);
     for (int i = 0; i < o.ndisks; i++)

@@ -142,3 +142,24 @@ def test_kvm_not_a_kvm_device():
                         f"mount --bind /dev/null /dev/kvm && exec {VMM}"],
                        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     one_line_error(r, "/dev/kvm: not a KVM device", status=1)
+
+
+def test_vmm_builds_and_runs_without_the_gdb_stub(tmp_path):
+    """`make GDB=no` leaves vmm/gdb/ out: the VMM still boots a guest, and --gdb is a usage
+    error that says why (the run loop reaches the stub only through its hooks)."""
+    build = tmp_path / "build"
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "-j2", "GDB=no",
+                        f"BUILD={build}", f"{build}/vmm"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, r.stdout[-2000:]
+    nm = subprocess.run(["nm", str(build / "vmm")], capture_output=True, text=True).stdout
+    assert "gdb_stop_all" not in nm, "vmm/gdb/ was linked in"
+    guest = os.path.join(ROOT, "build", "guest")
+    bundled = ["--kernel", os.path.join(guest, "kernel.elf"),
+               "--initrd", os.path.join(guest, "initrd.cpio"), "--no-disk"]
+    r = subprocess.run([str(build / "vmm"), *bundled, "--", "/bin/echo", "no-stub"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "no-stub" in r.stdout.splitlines(), r
+    r = subprocess.run([str(build / "vmm"), *bundled, "--gdb", "1234", "--", "/bin/true"],
+                       capture_output=True, text=True, timeout=60)
+    one_line_error(r, "--gdb", "without the GDB stub", status=2)
