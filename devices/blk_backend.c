@@ -33,6 +33,8 @@ int blk_backend_open(struct blk_backend *b, const char *path, bool ro,
     b->notify_fd = b->stop_fd = -1;
     b->ro = ro;
     b->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (b->fd < 0 && !ro && (errno == EACCES || errno == EROFS || errno == EPERM))
+        return fail(err, errlen, "%s: %s (attach it read-only with ,ro)", path, strerror(errno));
     if (b->fd < 0)
         return fail(err, errlen, "%s: %s", path, strerror(errno));
     /* Two machines writing one image corrupt it: a writer takes it alone; readers share. */
@@ -67,6 +69,10 @@ int blk_backend_open(struct blk_backend *b, const char *path, bool ro,
 
 void blk_backend_close(struct blk_backend *b)
 {
+    /* What the guest wrote reaches the disk, however the machine stopped (a signal, a
+     * crash) -- unless an injected power cut says it must not. */
+    if (b->fd >= 0 && !b->ro && !b->crash.cut)
+        fdatasync(b->fd);
     if (b->fd >= 0)
         close(b->fd);
     b->fd = -1;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "abi/machine.h"
@@ -50,13 +51,13 @@ static void parse_option(const char *spec, char *opt, bool *ro, struct blk_crash
         c->volatile_cache = true;
     else if (!strcmp(opt, "crash-after") && eq) {
         if (parse_u64(eq, &c->after) < 0)
-            die("--disk %s: crash-after=%s is not a number", spec, eq);
+            usage_error("--disk %s: crash-after=%s is not a number", spec, eq);
         c->enabled = true;
     } else if (!strcmp(opt, "seed") && eq) {
         if (parse_u64(eq, &c->seed) < 0)
-            die("--disk %s: seed=%s is not a number", spec, eq);
+            usage_error("--disk %s: seed=%s is not a number", spec, eq);
     } else {
-        die("--disk %s: unknown option '%s%s%s' (ro, crash-after=N, torn, volatile, seed=S)",
+        usage_error("--disk %s: unknown option '%s%s%s' (ro, crash-after=N, torn, volatile, seed=S)",
             spec, opt, eq ? "=" : "", eq ? eq : "");
     }
 }
@@ -64,7 +65,7 @@ static void parse_option(const char *spec, char *opt, bool *ro, struct blk_crash
 void disks_add(struct vm *vm, const char *spec)
 {
     if (vm->disks.n == MACHINE_VIRTIO_SLOTS)
-        die("--disk %s: too many disks (at most %d)", spec, MACHINE_VIRTIO_SLOTS);
+        usage_error("--disk %s: too many disks (at most %d)", spec, MACHINE_VIRTIO_SLOTS);
     struct disk *d = calloc(1, sizeof *d);
     char *copy = strdup(spec);
     if (d == NULL || copy == NULL)
@@ -74,13 +75,22 @@ void disks_add(struct vm *vm, const char *spec)
     char *save, *opt;
     d->path = strtok_r(copy, ",", &save);
     if (d->path == NULL || *spec == ',')
-        die("--disk %s: no file name", spec);
+        usage_error("--disk %s: no file name", spec);
     while ((opt = strtok_r(NULL, ",", &save)) != NULL)
         parse_option(spec, opt, &ro, &crash);
     if ((crash.torn || crash.volatile_cache) && !crash.enabled)
-        die("--disk %s: torn and volatile need crash-after=N", spec);
+        usage_error("--disk %s: torn and volatile need crash-after=N", spec);
     if (ro && crash.enabled)
-        die("--disk %s: crash-after needs a writable disk (drop ro)", spec);
+        usage_error("--disk %s: crash-after needs a writable disk (drop ro)", spec);
+    struct stat st;
+    for (int i = 0; i < vm->disks.n && stat(d->path, &st) == 0; i++) {
+        struct disk *o = vm->disks.d[i];
+        struct stat ost;
+        if (fstat(o->backend.fd, &ost) == 0 && ost.st_dev == st.st_dev &&
+            ost.st_ino == st.st_ino && (!ro || !o->backend.ro))
+            usage_error("--disk %s: the same image as disk %d (%s); a writable image is "
+                        "attached once", spec, i, o->path);
+    }
     char err[512];
     if (blk_backend_open(&d->backend, d->path, ro, &crash, err, sizeof err) < 0)
         die("--disk %s", err);

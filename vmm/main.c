@@ -40,11 +40,6 @@ struct options {
 
 static struct vm vm;
 
-static void sigusr1(int sig)
-{
-    /* Only there to make KVM_RUN return EINTR. */
-}
-
 static const char usage_text[] =
     "Usage: vmm [OPTIONS] [-- COMMAND [ARGS...]]\n"
     "Boot the minivmm guest kernel on KVM. With a COMMAND, the guest runs it instead of\n"
@@ -72,18 +67,8 @@ static const char usage_text[] =
     "Console: Ctrl-A x quits, Ctrl-A h lists the keys.\n"
     "Exit status: the guest's power-off status; 1 on errors, 2 on usage errors,\n"
     "121 if the guest kernel panicked, 122 if the guest crashed (triple fault, internal error),\n"
-    "123 if a disk's crash-after=N cut the power, 137 if the debugger killed the guest.\n";
-
-static __attribute__((noreturn)) void usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("vmm: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see vmm --help)\n", stderr);
-    exit(VMM_EXIT_USAGE);
-}
+    "123 if a disk's crash-after=N cut the power, 137 if the debugger killed the guest,\n"
+    "128+N if signal N (SIGTERM, SIGINT, SIGHUP) stopped it (disks flushed, stats written).\n";
 
 /* A file next to this executable: <dir of vmm>/<rel>. */
 static const char *bundled(const char *rel)
@@ -102,6 +87,19 @@ static const char *bundled(const char *rel)
     if ((size_t)snprintf(p, PATH_MAX, "%.*s/%s", PATH_MAX / 2, exe, rel) >= PATH_MAX)
         die("path of the bundled %s is too long", rel);
     return p;
+}
+
+/* An argument getopt refused: name it whole, and point a single-dash long option (-cpus)
+ * at its two-dash spelling. */
+static __attribute__((noreturn)) void unknown_option(const char *arg,
+                                                     const struct option *longopts)
+{
+    const char *name = arg + (arg[0] == '-') + (arg[0] == '-' && arg[1] == '-');
+    size_t len = strcspn(name, "=");
+    for (const struct option *l = longopts; arg[1] != '-' && l->name; l++)
+        if (strlen(l->name) == len && strncmp(l->name, name, len) == 0)
+            usage_error("unknown option %s (long options take two dashes: --%s)", arg, l->name);
+    usage_error("unknown option %s", arg);
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -127,7 +125,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     *o = (struct options){ .cmdline = "", .tick = "lapic", .gate = "auto",
                            .mem = 256ULL << 20, .ncpus = 1 };
     opterr = 0;
-    int c;
+    int c, at = optind;          /* the argument getopt is looking at */
     while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         char *end;
         long n;
@@ -179,8 +177,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         case ':':
             usage_error("%s needs an argument", argv[optind - 1]);
         default:
-            usage_error("unknown option %s", argv[optind - 1]);
+            unknown_option(argv[at < argc ? at : argc - 1], longopts);
         }
+        at = optind;
     }
     if (o->no_disk && o->ndisks > 0)
         usage_error("--no-disk and --disk exclude each other");
@@ -260,15 +259,13 @@ int main(int argc, char **argv)
     vm.host_backend = host_kvm_backend();
     vm.syscall_gate = strcmp(o.gate, "auto") ? o.gate : host_default_syscall_gate(vm.host_backend);
 
-    struct sigaction sa = { .sa_handler = sigusr1 };   /* no SA_RESTART: KVM_RUN must return */
-    sigaction(SIGUSR1, &sa, NULL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);            /* only vCPU threads take it */
-
     if (o.gdb_port && !gdb_start)
         usage_error("--gdb: this vmm was built without the GDB stub (GDB=no)");
+    /* Before the guest runs, so that a bad path costs nothing. */
+    FILE *stats_file = o.stats ? fopen(o.stats, "w") : NULL;
+    if (o.stats && !stats_file)
+        die("--stats %s: %s", o.stats, strerror(errno));
+    vm_signals_block();
     kvm_init(&vm);
     evloop_init(&vm.loop);
     for (int i = 0; i < o.ndisks; i++)
@@ -285,6 +282,7 @@ int main(int argc, char **argv)
     load_guest(&o);
     board_create(&vm);
     console_open(&vm);
+    vm_signals_watch(&vm);
 
     evloop_start(&vm.loop);
     struct gdb_stub *gdb = o.gdb_port ? gdb_start(&vm, o.gdb_port, o.gdb_wait) : NULL;
@@ -297,7 +295,7 @@ int main(int argc, char **argv)
     disks_stop(&vm);
     evloop_stop(&vm.loop);
     terminal_restore();
-    if (o.stats && stats_write(&vm, o.stats) < 0)
+    if (stats_file && stats_write(&vm, stats_file) < 0)
         fprintf(stderr, "vmm: --stats %s: %s\n", o.stats, strerror(errno));
     return vm.exit_status;
 }

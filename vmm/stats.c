@@ -147,13 +147,10 @@ static void write_kvm(struct json *j, struct kvmstats *s)
     json_object_end(j);
 }
 
-int stats_write(struct vm *vm, const char *path)
+int stats_write(struct vm *vm, FILE *f)
 {
     struct stats *st = vm->stats;
     const struct mark *marks = st->marks;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     struct json j;
     json_init(&j, f);
     uint64_t exits[EXIT_REASONS] = { 0 }, vmm_ns[EXIT_REASONS] = { 0 };

@@ -35,7 +35,8 @@ bool terminal_raw(void)
         return false;
     raw_mode = 1;
     atexit(terminal_restore);
-    int sigs[] = { SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS };
+    /* SIGTERM, SIGINT and SIGHUP stop the machine in order instead (vm_signals_watch). */
+    int sigs[] = { SIGQUIT, SIGABRT, SIGSEGV, SIGBUS };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         signal(sigs[i], on_fatal_signal);
     return true;

@@ -6,7 +6,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
+#include <errno.h>
 #include "abi/machine.h"
 #include "vmm/terminal.h"
 #include "vmm/vm.h"
@@ -37,6 +41,17 @@ void vcpu_kick(struct vcpu *v)
         pthread_kill(v->thread, SIGUSR1);
 }
 
+void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("vmm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see vmm --help)\n", stderr);
+    exit(VMM_EXIT_USAGE);
+}
+
 void vm_stop(struct vm *vm, int status)
 {
     bool expected = false;
@@ -48,6 +63,47 @@ void vm_stop(struct vm *vm, int status)
             vcpu_kick(&vm->vcpus[i]);
     if (vm->hooks.stop)
         vm->hooks.stop(vm->hooks.ctx);
+}
+
+static void sigusr1(int sig)
+{
+    /* Only there to make KVM_RUN return EINTR. */
+}
+
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+void vm_signals_block(void)
+{
+    struct sigaction sa = { .sa_handler = sigusr1 };   /* no SA_RESTART: KVM_RUN must return */
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);                          /* vcpu.c unblocks it */
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaddset(&set, stop_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void on_stop_signal(void *ctx, int fd)
+{
+    struct signalfd_siginfo si;
+    if (read(fd, &si, sizeof si) != sizeof si)
+        return;
+    terminal_restore();
+    const char *name = sigabbrev_np((int)si.ssi_signo);
+    fprintf(stderr, "vmm: stopped by SIG%s\n", name ? name : "?");
+    vm_stop(ctx, 128 + (int)si.ssi_signo);
+}
+
+void vm_signals_watch(struct vm *vm)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaddset(&set, stop_signals[i]);
+    int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0 || evloop_add(&vm->loop, fd, on_stop_signal, vm) < 0)
+        die("signalfd: %s", strerror(errno));
 }
 
 void vm_hook_exit(struct vm *vm, uint32_t reason, exit_hook_fn fn, void *ctx)

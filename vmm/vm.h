@@ -82,6 +82,14 @@ void vm_stop(struct vm *vm, int status);
 /* Make the vCPU leave KVM_RUN (or not enter it) soon: immediate_exit plus SIGUSR1. */
 void vcpu_kick(struct vcpu *v);
 
+/* Signals. vm_signals_block (first, before any thread exists): SIGUSR1 only for the vCPU
+ * threads (it kicks them out of KVM_RUN); SIGTERM, SIGINT and SIGHUP for nobody.
+ * vm_signals_watch: the event loop takes those three and stops the machine as a
+ * power-off does (disks flushed, --stats written, the terminal restored), with a line
+ * naming the signal and exit status 128 + its number. */
+void vm_signals_block(void);
+void vm_signals_watch(struct vm *vm);
+
 /* Hooks (register before the vCPUs run). An exit hook for a reason is asked first; on
  * EXIT_PASS the run loop's own handler for that reason runs. One gate and stop hook. */
 void vm_hook_exit(struct vm *vm, uint32_t reason, exit_hook_fn fn, void *ctx);
@@ -91,6 +99,8 @@ void vm_hook_gate(struct vm *vm, gate_hook_fn gate, stop_hook_fn stop, void *ctx
 uint64_t now_ns(void);
 /* The one fatal-error path: restore the terminal, print "vmm: " and the message, exit 1. */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* The same for a bad command line: "... (see vmm --help)", exit 2. */
+__attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 
 /* kvm.c: open /dev/kvm, check the API and capabilities, create the VM with its irqchip.
  * Exits with a one-line error on failure. */

@@ -57,6 +57,13 @@ def pvh_elf(segments, entry=0x100000, note=True):
     (["--frobnicate"], ["unknown option --frobnicate"], 2),
     (["--kernel"], ["--kernel", "argument"], 2),
     (["stray"], ["unexpected argument 'stray'"], 2),
+    # A single dash is named as typed, and its two-dash spelling suggested.
+    (["-cpus", "2"], ["unknown option -cpus", "--cpus"], 2),
+    (["--no-disk", "-cpus", "2"], ["unknown option -cpus", "--cpus"], 2),
+    (["-x"], ["unknown option -x"], 2),
+    # Disk specs are command-line syntax: usage errors.
+    (["--disk", "img,rw"], ["--disk img,rw", "unknown option 'rw'"], 2),
+    (["--disk", "img,torn"], ["torn and volatile need crash-after"], 2),
 ])
 def test_bad_options(vmm, args, fragments, status):
     one_line_error(vmm(*args), *fragments, status=status)
@@ -163,3 +170,41 @@ def test_vmm_builds_and_runs_without_the_gdb_stub(tmp_path):
     r = subprocess.run([str(build / "vmm"), *bundled, "--gdb", "1234", "--", "/bin/true"],
                        capture_output=True, text=True, timeout=60)
     one_line_error(r, "--gdb", "without the GDB stub", status=2)
+
+
+def test_stats_path_is_checked_before_the_guest_runs(vmm):
+    r = vmm("--no-disk", "--stats", "/nonexistent/dir/s.json", "--", "/bin/echo", "ran")
+    one_line_error(r, "--stats /nonexistent/dir/s.json", "No such file", status=1)
+    assert "ran" not in r.stdout, "the guest ran before the bad --stats path was noticed"
+
+
+def test_same_writable_image_twice(vmm, tmp_path):
+    img = tmp_path / "d.img"
+    img.write_bytes(bytes(1 << 20))
+    r = vmm("--disk", str(img), "--disk", str(img), "--", "/bin/true")
+    one_line_error(r, "the same image as disk 0", status=2)
+    assert "another vmm" not in r.stderr
+
+
+@pytest.mark.parametrize("sig", ["TERM", "INT", "HUP"])
+def test_signal_stops_the_machine_like_a_power_off(tmp_path, sig):
+    """SIGTERM/SIGINT/SIGHUP: one line naming the signal, exit 128+N, --stats written, and
+    what the guest wrote on its disk flushed."""
+    import signal as signals
+    stats = tmp_path / "s.json"
+    p = subprocess.Popen([VMM, "--no-disk", "--stats", str(stats), "--", "/bin/sh", "-c",
+                          "echo up; sleep 60"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in p.stdout:
+            if line.strip() == "up":
+                break
+        p.send_signal(getattr(signals, "SIG" + sig))
+        _, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    num = getattr(signals, "SIG" + sig).value
+    assert p.returncode == 128 + num, (p.returncode, err)
+    assert f"vmm: stopped by SIG{sig}" in err.splitlines(), err
+    import json
+    assert json.loads(stats.read_text())["exit_status"] == 128 + num
