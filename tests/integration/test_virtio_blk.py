@@ -176,21 +176,22 @@ def test_read_only_disk_refuses_the_write(vmm, guest_kernel, tmp_path):
     assert img.read_bytes() == before
 
 
-@pytest.mark.parametrize("spec,fragments", [
-    ("{d},frob", ["unknown option 'frob'"]),
-    ("{d},crash-after=x", ["crash-after=x", "not a number"]),
-    ("{d},torn", ["crash-after"]),
-    ("{d},ro,crash-after=1", ["writable"]),
-    ("{tmp}/missing.img", ["missing.img", "No such file"]),
-    ("{tmp}/odd.img", ["odd.img", "multiple of 512"]),
-    ("{tmp}/empty.img", ["empty.img", "multiple of 512"]),
-    ("{tmp}", ["Is a directory"]),
+# A bad spec is a usage error (2); an image that cannot be used is an error (1).
+@pytest.mark.parametrize("spec,fragments,status", [
+    ("{d},frob", ["unknown option 'frob'"], 2),
+    ("{d},crash-after=x", ["crash-after=x", "not a number"], 2),
+    ("{d},torn", ["crash-after"], 2),
+    ("{d},ro,crash-after=1", ["writable"], 2),
+    ("{tmp}/missing.img", ["missing.img", "No such file"], 1),
+    ("{tmp}/odd.img", ["odd.img", "multiple of 512"], 1),
+    ("{tmp}/empty.img", ["empty.img", "multiple of 512"], 1),
+    ("{tmp}", ["Is a directory"], 1),
 ])
-def test_bad_disks(vmm, tmp_path, spec, fragments):
+def test_bad_disks(vmm, tmp_path, spec, fragments, status):
     (tmp_path / "odd.img").write_bytes(bytes(1000))
     (tmp_path / "empty.img").write_bytes(b"")
     d = disk(tmp_path)
-    one_line_error(vmm("--disk", spec.format(d=d, tmp=tmp_path)), *fragments, status=1)
+    one_line_error(vmm("--disk", spec.format(d=d, tmp=tmp_path)), *fragments, status=status)
 
 
 def test_too_many_disks(vmm, tmp_path):
@@ -198,11 +199,16 @@ def test_too_many_disks(vmm, tmp_path):
     args = []
     for _ in range(9):
         args += ["--disk", d + ",ro"]        # readers share an image; a writer has it alone
-    one_line_error(vmm(*args), "too many disks", status=1)
+    one_line_error(vmm(*args), "too many disks", status=2)
 
 
 def test_a_writable_image_is_locked(vmm, tmp_path):
+    """Another vmm (here: its lock, held by this test) keeps the image: a writer is refused
+    while it writes, and so is a reader; the same image twice in one vmm is named as such."""
+    import fcntl
     d = str(disk(tmp_path))
-    one_line_error(vmm("--disk", d, "--disk", d), "in use by another vmm", status=1)
-    one_line_error(vmm("--disk", d, "--disk", d + ",ro"), "being written by another vmm",
-                   status=1)
+    with open(d, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        one_line_error(vmm("--disk", d), "in use by another vmm", status=1)
+        one_line_error(vmm("--disk", d + ",ro"), "being written by another vmm", status=1)
+    one_line_error(vmm("--disk", d, "--disk", d + ",ro"), "the same image as disk 0", status=2)
