@@ -30,7 +30,6 @@
 /* ---- Physical pages (platform: kalloc.c) ---- */
 void *kalloc(void);             /* a zeroed 4 KiB page (direct-map address), or NULL */
 void kfree(void *page);
-uint64_t kalloc_free_pages(void);
 
 /* The kernel's top-level page table (physical); user page tables share its upper half. */
 extern uint64_t kernel_pml4_pa;
