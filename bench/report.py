@@ -7,6 +7,7 @@ import socket
 import subprocess
 
 import report_os
+from table import NONE, pyplot, ratio, save, spread, table, times
 
 # The exit-cost rows in the order the guest runs them, with what each one measures.
 OPS = [
@@ -85,28 +86,24 @@ def host_info(root):
 
 
 def _fmt(v, unit="ns"):
+    """A value of an exit-cost or boot row: ns, µs from 10 µs on, or ms as they are."""
     if v is None:
-        return "–"
+        return NONE
     if unit == "ms":
         return f"{v:.1f}"
     return f"{v / 1000:.2f} µs" if v >= 10000 else f"{v:.0f} ns"
 
 
 def _cell(row):
-    if not row:
-        return "–"
-    return f"{_fmt(row['median'], row['unit'])} ({_fmt(row['p10'], row['unit'])}–" \
-           f"{_fmt(row['p90'], row['unit'])})"
+    return spread(row, _fmt)
 
 
 def _ratio(a, b):
-    return f"{a['median'] / b['median']:.2f}×" if a and b and b["median"] else "–"
+    return times(ratio(a, b))
 
 
 def _exit_table(by, meta):
-    lines = ["| operation | minivmm: median (p10–p90) | minus loop | floor | QEMU microvm | "
-             "ours/floor | ours/QEMU | exits/op | emulated insns/op |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    rows = []
     for name, _ in OPS:
         ours, qemu = by.get(name + ".vmm"), by.get(name + ".qemu")
         floor = by.get(name + ".floor")
@@ -115,79 +112,74 @@ def _exit_table(by, meta):
         # A user row's loop runs at CPL3 (native on PVM): subtract that loop.
         empty = by.get("loop.empty.user.vmm" if name.endswith(".user") else "loop.empty.vmm")
         net = _fmt(ours["median"] - empty["median"]) if ours and empty and \
-            not name.startswith("loop.empty") else "–"
-        ex = f"{ours['exits_per_op']:.2f}" if ours and "exits_per_op" in ours else "–"
+            not name.startswith("loop.empty") else NONE
+        ex = f"{ours['exits_per_op']:.2f}" if ours and "exits_per_op" in ours else NONE
         ins = f"{ours['insn_emulation_per_op']:.1f}" if ours and "insn_emulation_per_op" in ours \
-            else "–"
+            else NONE
         qcell = "n/a" if name in DOORBELL_ROWS and not qemu else _cell(qemu)
-        lines.append(f"| `{name}` | {_cell(ours)} | {net} | {_cell(floor)} | {qcell} | "
-                     f"{_ratio(ours, floor)} | {_ratio(ours, qemu)} | {ex} | {ins} |")
-    return lines
+        rows.append([f"`{name}`", _cell(ours), net, _cell(floor), qcell, _ratio(ours, floor),
+                     _ratio(ours, qemu), ex, ins])
+    return table(["operation", "minivmm: median (p10–p90)", "minus loop", "floor",
+                  "QEMU microvm", "ours/floor", "ours/QEMU", "exits/op", "emulated insns/op"],
+                 rows)
 
 
 def _doorbell_table(by):
     """Counters, not times: the doorbell counted every write, the VMM saw no exit."""
-    lines = ["| operation | doorbell events/op | VMM exits/op | KVM exits/op |",
-             "|---|---|---|---|"]
+    rows = []
     for name in DOORBELL_ROWS:
         r = by.get(name + ".vmm")
         if r and "events_per_op" in r:
-            lines.append(f"| `{name}` | {r['events_per_op']:.2f} | "
-                         f"{r.get('exits_per_op', float('nan')):.2f} | "
-                         f"{r.get('kvm_exits_per_op', float('nan')):.2f} |")
-    return lines
+            rows.append([f"`{name}`", f"{r['events_per_op']:.2f}",
+                         f"{r.get('exits_per_op', float('nan')):.2f}",
+                         f"{r.get('kvm_exits_per_op', float('nan')):.2f}"])
+    return table(["operation", "doorbell events/op", "VMM exits/op", "KVM exits/op"], rows)
 
 
 def _user_table(by):
     """The same operation from guest CPL0 and CPL3 (PVM emulates the first, not the second)."""
-    lines = ["| operation | CPL0 (kernel) | CPL3 (user) | user/kernel | QEMU CPL3 |",
-             "|---|---|---|---|---|"]
+    rows = []
     for name, _ in OPS:
         if not name.endswith(".user"):
             continue
         k, u = by.get(name[:-5] + ".vmm"), by.get(name + ".vmm")
         if u:
-            lines.append(f"| `{name[:-5]}` | {_cell(k)} | {_cell(u)} | {_ratio(u, k)} | "
-                         f"{_cell(by.get(name + '.qemu')) if name not in DOORBELL_ROWS else 'n/a'} |")
-    return lines
+            rows.append([f"`{name[:-5]}`", _cell(k), _cell(u), _ratio(u, k),
+                         _cell(by.get(name + ".qemu")) if name not in DOORBELL_ROWS else "n/a"])
+    return table(["operation", "CPL0 (kernel)", "CPL3 (user)", "user/kernel", "QEMU CPL3"],
+                 rows)
 
 
 def _kvm_table(by):
-    lines = ["| operation | " + " | ".join(KVM_STATS) + " |",
-             "|---|" + "---|" * len(KVM_STATS)]
+    rows = []
     for name, _ in OPS:
         r = by.get(name + ".vmm")
         if not r or "kvm_exits_per_op" not in r:
             continue
-        lines.append(f"| `{name}` | " + " | ".join(
-            f"{r.get(f'kvm_{s}_per_op', 0):.2f}" for s in KVM_STATS) + " |")
-    return lines
+        rows.append([f"`{name}`"] + [f"{r.get(f'kvm_{s}_per_op', 0):.2f}" for s in KVM_STATS])
+    return table(["operation"] + KVM_STATS, rows)
 
 
 def _boot_table(by):
-    lines = ["| boot (from exec) | minivmm ms: median (p10–p90) | QEMU microvm ms | ours/QEMU "
-             "| aim |", "|---|---|---|---|---|"]
+    rows = []
     for name, what in [("boot.empty", "bench guest powering off at once"),
                        ("boot.true", "bundled kernel and disk, `-- /bin/true`, to exit"),
                        ("boot.prompt", "bundled kernel and disk to the shell's `$ `")]:
         ours, qemu = by.get(name + ".vmm"), by.get(name + ".qemu")
         if ours or qemu:
-            aim = "–"
+            aim = NONE
             if name in ("boot.true", "boot.prompt"):
-                q = report_os.ratio(ours, qemu)
+                q = ratio(ours, qemu)
                 aim = "≤ 0.5×" + ("" if q is None else " (met)" if q <= 0.5 else " (missed)")
-            lines.append(f"| `{name}`: {what} | {_cell(ours)} | {_cell(qemu)} | "
-                         f"{_ratio(ours, qemu)} | {aim} |")
-    return lines
+            rows.append([f"`{name}`: {what}", _cell(ours), _cell(qemu), _ratio(ours, qemu), aim])
+    return table(["boot (from exec)", "minivmm ms: median (p10–p90)", "QEMU microvm ms",
+                  "ours/QEMU", "aim"], rows)
 
 
 def _plot(out, stem, by):
     """Exit costs by type, ours vs floor vs QEMU, on a log scale; None without matplotlib."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if not plt:
         return None
     names = [n for n, _ in OPS if n + ".vmm" in by or n + ".qemu" in by]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.5))
@@ -213,10 +205,7 @@ def _plot(out, stem, by):
     ax.legend(loc="lower right")
     ax.set_title("Exit costs by type")
     fig.tight_layout()
-    path = os.path.join(out, stem + "-exits.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return os.path.basename(path)
+    return save(plt, fig, out, stem + "-exits.png")
 
 
 NESTED_OPS = ["loop.empty", "exit.pio", "exit.mmio_write", "exit.cpuid", "exit.mov_cr3",
@@ -234,27 +223,26 @@ def _nested_tables(by, meta):
     L = ["## Paging on a standard KVM: nested kvm_amd, npt=1 vs npt=0", "",
          f"{n.get('bed', 'tests/nested')}; {n.get('iters', '?')} iterations per row, "
          f"{n.get('seconds', 0):.0f} s for both modes (`make bench-nested`). Counters are real "
-         "KVM behaviour; **times are TCG emulation** (marked *emulated*), not hardware.", "",
-         "| operation | " + " | ".join(f"{s.replace('kvm_', '')}/op npt=1 / npt=0"
-                                       for s in NESTED_STATS) + " | time (emulated) npt=1 / 0 |",
-         "|---|" + "---|" * (len(NESTED_STATS) + 1)]
+         "KVM behaviour; **times are TCG emulation** (marked *emulated*), not hardware.", ""]
+    cell = lambda r, k: f"{r[k]:.2f}" if r and k in r else NONE  # noqa: E731
+    t = lambda r: _fmt(r["median"]) if r and r.get("median") else NONE  # noqa: E731
+    rows = []
     for op in NESTED_OPS + ["os." + n for n, _ in report_os.OS_OPS]:
         a, b = by.get(f"nested.npt1.{op}"), by.get(f"nested.npt0.{op}")
         if not (a or b):
             continue
-        cell = lambda r, k: f"{r[k]:.2f}" if r and k in r else "–"  # noqa: E731
-        t = lambda r: _fmt(r["median"]) if r and r.get("median") else "–"  # noqa: E731
-        L.append(f"| `{op}` | " + " | ".join(
-            f"{cell(a, s + '_per_op')} / {cell(b, s + '_per_op')}" for s in NESTED_STATS) +
-            f" | {t(a)} / {t(b)} |")
+        rows.append([f"`{op}`"] + [f"{cell(a, s + '_per_op')} / {cell(b, s + '_per_op')}"
+                                   for s in NESTED_STATS] + [f"{t(a)} / {t(b)}"])
+    L += table(["operation"] + [f"{s.replace('kvm_', '')}/op npt=1 / npt=0"
+                                for s in NESTED_STATS] + ["time (emulated) npt=1 / 0"], rows)
     a, b = by.get("nested.npt1.run"), by.get("nested.npt0.run")
     if a or b:
         keys = sorted({k for r in (a, b) if r for k in r
                        if k.startswith(("run_", "vm_mmu_", "vm_pages_"))})
-        L += ["", "Whole run of every row (boot and calibration included): KVM's totals.", "",
-              "| counter | npt=1 | npt=0 |", "|---|---|---|"]
-        L += [f"| `{k.split('_', 1)[1]}` | {(a or {}).get(k, '–')} | {(b or {}).get(k, '–')} |"
-              for k in keys]
+        L += ["", "Whole run of every row (boot and calibration included): KVM's totals.", ""]
+        L += table(["counter", "npt=1", "npt=0"],
+                   [[f"`{k.split('_', 1)[1]}`", str((a or {}).get(k, NONE)),
+                     str((b or {}).get(k, NONE))] for k in keys])
     mmu = [k for op in NESTED_OPS for r in [by.get(f"nested.npt0.{op}")] if r
            for k in r if k.startswith("vm_mmu_") and r[k]]
     L += ["", "Whole-VM counters per operation (`mmu_*`, from a run of the row alone minus a "
@@ -271,11 +259,8 @@ def _plot_nested(by, out=None, stem=None):
     """Per-operation counters, npt=1 vs npt=0, one panel per counter."""
     if out is None:
         out, stem = _plot_nested.out, _plot_nested.stem
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if not plt:
         return None
     ops = [op for op in NESTED_OPS if f"nested.npt1.{op}" in by or f"nested.npt0.{op}" in by]
     stats = ["kvm_exits", "kvm_tlb_flush", "kvm_invlpg", "kvm_pf_guest", "kvm_insn_emulation"]
@@ -293,10 +278,7 @@ def _plot_nested(by, out=None, stem=None):
     axes[0].legend(loc="lower right")
     fig.suptitle("KVM counters per operation, nested kvm_amd: npt=1 (NPT) vs npt=0 (shadow)")
     fig.tight_layout()
-    path = os.path.join(out, stem + "-paging.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return os.path.basename(path)
+    return save(plt, fig, out, stem + "-paging.png")
 
 
 def write(out, stem, meta, rows):
@@ -321,9 +303,9 @@ def write(out, stem, meta, rows):
     ov = [by.get(n) for n in ("exit.vmm_overhead", "exit.vmm_overhead.io",
                               "exit.vmm_overhead.mmio")]
     if any(ov):
-        L += ["## The VMM's own time per exit (KVM_RUN return to the next KVM_RUN)", "",
-              "| row | median (p10–p90) |", "|---|---|"]
-        L += [f"| `{r['name']}` | {_cell(r)} |" for r in ov if r] + [""]
+        L += ["## The VMM's own time per exit (KVM_RUN return to the next KVM_RUN)", ""]
+        L += table(["row", "median (p10–p90)"],
+                   [[f"`{r['name']}`", _cell(r)] for r in ov if r]) + [""]
         L += ["`exit.vmm_overhead` is measured inside the `exit.pio` window (control-port "
               "marks); `.io` and `.mmio` average every exit of the run (console, marks, PIT "
               "included).", ""]
@@ -339,10 +321,10 @@ def write(out, stem, meta, rows):
         L += ["## Guest user mode (CPL3) against guest kernel mode", ""] + ut + [""]
     mem = [by.get(n) for n in ("vmm.rss_overhead", "vmm.private_overhead")]
     if any(mem):
-        L += ["## VMM memory (KiB, the bench guest idling; guest RAM excluded)", "",
-              "| row | median (p10–p90) |", "|---|---|"]
-        L += [f"| `{r['name']}` | {r['median']:.0f} ({r['p10']:.0f}–{r['p90']:.0f}) |"
-              for r in mem if r] + [""]
+        L += ["## VMM memory (KiB, the bench guest idling; guest RAM excluded)", ""]
+        L += table(["row", "median (p10–p90)"],
+                   [[f"`{r['name']}`", spread(r, lambda v, u: f"{v:.0f}")]
+                    for r in mem if r]) + [""]
         L += ["`vmm.rss_overhead`: the process RSS minus the guest RAM mapping's RSS (shared "
               "library pages included); `vmm.private_overhead`: private pages only. Aim: "
               "≤ 3 MiB.", ""]

@@ -1,7 +1,7 @@
 """The guest-OS part of the benchmark report: tables of /bin/osbench and /bin/blkbench rows
 (minivmm against QEMU, with the emulated kernel instructions and KVM exits per operation
 from the marked windows) and the plot of both VMMs' cost per operation."""
-import os
+from table import NONE, pyplot, ratio, save, spread, table, times
 
 # (row, what one operation is), in the report's order.
 OS_OPS = [
@@ -28,8 +28,9 @@ IO_AIM = {"blk.randread.qd16": 1.2, "blk.randwrite.qd16": 1.2}
 
 
 def fmt(v, unit):
+    """A value of a guest-OS row: ns up to ms, or a rate."""
     if v is None:
-        return "–"
+        return NONE
     if unit == "ns":
         if v >= 1e6:
             return f"{v / 1e6:.2f} ms"
@@ -40,51 +41,46 @@ def fmt(v, unit):
 
 
 def cell(r):
-    if not r:
-        return "–"
-    return f"{fmt(r['median'], r['unit'])} ({fmt(r['p10'], r['unit'])}–" \
-           f"{fmt(r['p90'], r['unit'])})"
-
-
-def ratio(a, b):
-    return a["median"] / b["median"] if a and b and b["median"] else None
+    return spread(r, fmt)
 
 
 def _counters(r):
+    """Emulated instructions, KVM exits and VMM exits per operation, from the marks."""
     if not r or "insn_emulation_per_op" not in r:
-        return "– | – | –"
-    return f"{r['insn_emulation_per_op']:.0f} | {r.get('kvm_exits_per_op', 0):.1f} | " \
-           f"{r.get('exits_per_op', 0):.2f}"
+        return [NONE] * 3
+    return [f"{r['insn_emulation_per_op']:.0f}", f"{r.get('kvm_exits_per_op', 0):.1f}",
+            f"{r.get('exits_per_op', 0):.2f}"]
+
+
+COUNTER_HEAD = ["emulated insns/op", "KVM exits/op", "VMM exits/op"]
 
 
 def os_table(by):
-    L = ["| operation | what | minivmm: median (p10–p90) | QEMU microvm | ours/QEMU | "
-         "emulated insns/op | KVM exits/op | VMM exits/op |",
-         "|---|---|---|---|---|---|---|---|"]
+    rows = []
     for name, what in OS_OPS:
         ours, qemu = by.get(name + ".vmm"), by.get(name + ".qemu")
         if ours or qemu:
-            q = ratio(ours, qemu)
-            L.append(f"| `{name}` | {what} | {cell(ours)} | {cell(qemu)} | "
-                     f"{f'{q:.2f}×' if q else '–'} | {_counters(ours)} |")
-    return L
+            q = ratio(ours, qemu) or None          # a median of 0 gives no ratio either
+            rows.append([f"`{name}`", what, cell(ours), cell(qemu), times(q)] +
+                        _counters(ours))
+    return table(["operation", "what", "minivmm: median (p10–p90)", "QEMU microvm",
+                  "ours/QEMU"] + COUNTER_HEAD, rows)
 
 
 def io_table(by):
-    L = ["| row | what | minivmm: median (p10–p90) | QEMU microvm | ours/QEMU | aim | "
-         "emulated insns/op | KVM exits/op | VMM exits/op |",
-         "|---|---|---|---|---|---|---|---|---|"]
+    rows = []
     for name, what in IO_OPS:
         ours, qemu = by.get(name + ".vmm"), by.get(name + ".qemu")
         if not (ours or qemu):
             continue
-        q = ratio(ours, qemu)
+        q = ratio(ours, qemu) or None
         aim = IO_AIM.get(name)
-        met = "–" if not aim else (f"≥ {aim}× " + ("(met)" if q and q >= aim else "(missed)"
-                                                    if q else ""))
-        L.append(f"| `{name}` | {what} | {cell(ours)} | {cell(qemu)} | "
-                 f"{f'{q:.2f}×' if q else '–'} | {met} | {_counters(ours)} |")
-    return L
+        met = NONE if not aim else (f"≥ {aim}× " + ("(met)" if q and q >= aim else "(missed)"
+                                                     if q else ""))
+        rows.append([f"`{name}`", what, cell(ours), cell(qemu), times(q), met] +
+                    _counters(ours))
+    return table(["row", "what", "minivmm: median (p10–p90)", "QEMU microvm", "ours/QEMU",
+                  "aim"] + COUNTER_HEAD, rows)
 
 
 def section(by, meta, out, stem):
@@ -113,11 +109,8 @@ def section(by, meta, out, stem):
 
 def plot(out, stem, by):
     """µs per operation for every guest-OS and I/O row, minivmm vs QEMU, log scale."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if not plt:
         return None
     names = [n for n, _ in OS_OPS + IO_OPS if n + ".vmm" in by or n + ".qemu" in by]
     if not names:
@@ -142,7 +135,4 @@ def plot(out, stem, by):
     ax.legend(loc="lower right")
     ax.set_title("Guest OS operations: minivmm vs QEMU, same kernel and disk")
     fig.tight_layout()
-    path = os.path.join(out, stem + "-guestos.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return os.path.basename(path)
+    return save(plt, fig, out, stem + "-guestos.png")

@@ -6,7 +6,9 @@ FS_SHARED_SRCS := guest/fs/crc32c.c guest/fs/journal.c guest/fs/recovery.c guest
                   guest/fs/dir.c
 FS_TOOL_SRCS   := guest/fs/tools/image.c guest/fs/tools/format.c guest/fs/tools/check.c \
                   guest/fs/tools/check_dir.c guest/fs/tools/check_journal.c
-FS_TOOL_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(FS_SHARED_SRCS) $(FS_TOOL_SRCS))
+# Everything the tools link besides their main: also the sources of the fs and fsck unit tests.
+FS_HOST_SRCS   := $(FS_SHARED_SRCS) $(FS_TOOL_SRCS)
+FS_TOOL_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(FS_HOST_SRCS))
 FS_TOOLS       := $(BUILD)/mkfs $(BUILD)/fsck $(BUILD)/fsdump
 FS_KOBJS       := $(patsubst guest/fs/%.c,$(BUILD)/guest/fs/%.o,$(FS_SHARED_SRCS))
 FS_KCFLAGS      = $(or $(KCFLAGS),-std=gnu11 -ffreestanding -mno-red-zone -mno-sse \

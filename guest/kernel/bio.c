@@ -209,11 +209,6 @@ int bwrite_many(struct buf **bs, int n)
     return err;
 }
 
-int bwrite(struct buf *b)
-{
-    return bwrite_many(&b, 1);
-}
-
 int bflush(void)
 {
     return blk_rw(disk, BLK_T_FLUSH, 0, NULL, 0);

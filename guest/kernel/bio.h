@@ -31,7 +31,6 @@ struct buf *bio_cached(uint32_t blockno);
 void bprefetch(const uint32_t *blocknos, int n);
 /* Writes buffers home, all in flight together; marks them clean. 0 or -EIO. */
 int bwrite_many(struct buf **bs, int n);
-int bwrite(struct buf *b);
 int bflush(void);                            /* the disk's write cache to the medium */
 /* Raw access to the disk (journal): the block at data, written or read synchronously. */
 int bio_rw(uint32_t blockno, void *data, bool write);

@@ -109,15 +109,6 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
     return (int)o.len;
 }
 
-int ksnprintf(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int r = kvsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
 /* Formats into a stack buffer, then writes it in one console_write so lines from
  * different CPUs do not interleave; longer output is cut at 512 bytes. */
 void kprintf(const char *fmt, ...)

@@ -55,14 +55,6 @@ void iput(struct inode *ip)
     }
 }
 
-bool inode_in_use(uint32_t inum)
-{
-    for (struct inode *ip = itab; ip < itab + NINODE; ip++)
-        if (ip->ref > 0 && ip->inum == inum)
-            return true;
-    return false;
-}
-
 /* Marks inum (just unlinked to nlink 0) an orphan if it is open, else frees it. */
 int inode_drop(uint32_t inum)
 {

@@ -363,4 +363,3 @@ void fsys_sync_all(void)
 
 int fsys_mode(void) { return mode; }
 uint64_t fsys_commits(void) { return commits; }
-bool fsys_readonly(void) { return failed || ro; }

@@ -29,7 +29,6 @@ int fsys_commit(void);                    /* lock held: commits now (fsync, sync
 void fsys_sync_all(void);                 /* power-off: commit and empty the log, if mounted */
 int fsys_mode(void);                      /* FS_MODE_* */
 uint64_t fsys_commits(void);
-bool fsys_readonly(void);
 /* Waits for wakeup on chan with the spinlock lk held, in any context: asleep if there is
  * a process to put to sleep, else halting until an interrupt. */
 void fsys_wait(void *chan, struct spinlock *lk);
@@ -46,7 +45,6 @@ struct inode {
 };
 struct inode *iget(uint32_t inum);        /* lock held; NULL if the table is full */
 void iput(struct inode *ip);              /* lock held */
-bool inode_in_use(uint32_t inum);         /* an open file holds it */
 /* inum's last link is gone (lock held, inside an operation): freed, or kept on the orphan
  * list until its last close if it is open. */
 int inode_drop(uint32_t inum);

@@ -6,7 +6,8 @@
  * At entry: %rcx = user rip, %r11 = user rflags, IF/DF/TF/AC cleared by SFMASK, still on
  * the user stack with the user's GS base. struct cpu is at %gs:0 after swapgs:
  * %gs:8 kstack_top (the running process's kernel stack), %gs:16 scratch for the user rsp. */
-#define TF_RIP 136                  /* offsetof(struct trapframe, rip) */
+#include "guest/kernel/trapframe.h"
+
 #define USER_CS 0x2b                /* kernel.h's USER_CS and USER_DS (checked in gate.c) */
 #define USER_DS 0x23
 
@@ -23,21 +24,7 @@ syscall_entry:
     pushq %rcx                      /* rip */
     pushq $0                        /* error */
     pushq $0x100                    /* vector: not a CPU vector, "system call" */
-    pushq %r15
-    pushq %r14
-    pushq %r13
-    pushq %r12
-    pushq %r11
-    pushq %r10
-    pushq %r9
-    pushq %r8
-    pushq %rbp
-    pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %rcx
-    pushq %rbx
-    pushq %rax
+    TF_PUSH_REGS
     movq %rsp, %rdi
     call syscall_dispatch
     /* Return: the process may have been switched out and back in meanwhile, on another
@@ -46,24 +33,10 @@ syscall_entry:
     movq TF_RIP(%rsp), %rcx
     shrq $47, %rcx
     jnz 1f
-    popq %rax
-    popq %rbx
-    popq %rcx
-    popq %rdx
-    popq %rsi
-    popq %rdi
-    popq %rbp
-    popq %r8
-    popq %r9
-    popq %r10
-    popq %r11
-    popq %r12
-    popq %r13
-    popq %r14
-    popq %r15
-    movq 16(%rsp), %rcx             /* rip */
-    movq 32(%rsp), %r11             /* rflags */
-    movq 40(%rsp), %rsp             /* user rsp: no kernel stack from here on */
+    TF_POP_REGS
+    movq TF_HW(TF_RIP)(%rsp), %rcx
+    movq TF_HW(TF_RFLAGS)(%rsp), %r11
+    movq TF_HW(TF_RSP)(%rsp), %rsp  /* user rsp: no kernel stack from here on */
     swapgs
     sysretq
 1:  movq %rsp, %rdi

@@ -19,7 +19,6 @@ struct run {
 
 static struct spinlock lock;
 static struct run *freelist, *zerolist;   /* zerolist: all zero but their first word */
-static uint64_t nfree_list;             /* pages on both lists */
 static uint64_t bump, bump_end;         /* physical: next fresh page, end of the range */
 static uint64_t range_start;
 static uint16_t *refs;                  /* per page from range_start */
@@ -45,7 +44,6 @@ static inline __attribute__((always_inline)) void *pop(struct run **list)
     struct run *r = *list;
     if (r) {
         *list = r->next;
-        nfree_list--;
         *ref_of(V2P(r)) = 1;
     }
     return r;
@@ -102,7 +100,6 @@ static inline __attribute__((always_inline)) void put(void *page, struct run **l
     struct run *r = page;
     r->next = *list;
     *list = r;
-    nfree_list++;
     unlock_irqrestore(&lock, f);
 }
 
@@ -132,9 +129,4 @@ void *kalloc_dirty(void)
 {
     int recycled;
     return take(0, &recycled);
-}
-
-uint64_t kalloc_free_pages(void)
-{
-    return nfree_list + (bump_end - bump) / PAGE_SIZE;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "guest/kernel/trapframe.h"
 
 /* ---- Address space (platform: boot.S, vm.c) ----
  * The kernel image runs at KERNBASE + its physical address; all RAM is also mapped at
@@ -30,7 +31,6 @@
 /* ---- Physical pages (platform: kalloc.c) ---- */
 void *kalloc(void);             /* a zeroed 4 KiB page (direct-map address), or NULL */
 void kfree(void *page);
-uint64_t kalloc_free_pages(void);
 
 /* The kernel's top-level page table (physical); user page tables share its upper half. */
 extern uint64_t kernel_pml4_pa;
@@ -74,12 +74,7 @@ __attribute__((noreturn)) void poweroff(int status);
 #define T_WAKE         66      /* platform: wakes a CPU from hlt, no other effect */
 #define T_SPURIOUS     255
 
-/* ---- Traps (platform: trap.c, vectors.S) ---- */
-struct trapframe {
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
-    uint64_t vector, error;
-    uint64_t rip, cs, rflags, rsp, ss;     /* pushed by the CPU (rsp/ss always, 64-bit) */
-};
+/* ---- Traps (platform: trap.c, vectors.S; struct trapframe in trapframe.h) ---- */
 typedef void (*trap_handler)(struct trapframe *tf);
 /* Route a vector to a handler (before interrupts are enabled). A fault from user mode with
  * no handler goes to user_fault_hook; one from kernel mode panics with the registers. */

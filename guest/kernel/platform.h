@@ -64,7 +64,6 @@ void uart_enable_irq(void);
 void uart_putbuf(const char *s, size_t n);
 void exit_port_init(void);
 extern volatile uint32_t panicking;
-int ksnprintf(char *buf, size_t n, const char *fmt, ...);
 
 /* SMP (smp.c). */
 void smp_boot(void);

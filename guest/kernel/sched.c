@@ -36,16 +36,11 @@ static uint64_t parse_u64(const char *s)
     return v;
 }
 
-int sched_policy_by_name(const char *name)
+static int sched_policy_by_name(const char *name)
 {
     for (int i = 0; i < SCHED_NPOLICY; i++)
         if (strcmp(name, policy_names[i]) == 0) return i;
     return -1;
-}
-
-const char *sched_policy_name(int policy)
-{
-    return policy >= 0 && policy < SCHED_NPOLICY ? policy_names[policy] : "?";
 }
 
 /* sched=POLICY, quantum=MS and seed=N from the command line. */

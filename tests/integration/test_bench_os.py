@@ -5,12 +5,9 @@ measured by `make bench`, never asserted."""
 import json
 import os
 import re
-import shutil
 import sys
 
-import pytest
-
-from conftest import BUILD, ROOT
+from conftest import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import guestos  # noqa: E402
@@ -18,29 +15,18 @@ import guestos  # noqa: E402
 OSLINE = re.compile(r"^osbench (\S+) ns=(\d+) iters=(\d+) mark=(0x[0-9a-f]+)$")
 BLKLINE = re.compile(r"^blkbench (\S+) ns=(\d+) iters=(\d+) procs=(\d+) bytes=(\d+) "
                      r"mark=(0x[0-9a-f]+)$")
-DISK = os.path.join(BUILD, "guest", "disk.img")
-
-
-@pytest.fixture
-def root(tmp_path):
-    """A copy of the bundled disk: blkbench's fs rows write to the root file system."""
-    if not os.path.exists(DISK):
-        pytest.fail("build/guest/disk.img is missing: run make first")
-    p = tmp_path / "root.img"
-    shutil.copyfile(DISK, p)
-    return str(p)
 
 
 def marks(path):
     return {m["id"]: m for m in json.load(open(path))["marks"]}
 
 
-def test_osbench_rows_are_bracketed_by_marks(vmm, root, tmp_path):
+def test_osbench_rows_are_bracketed_by_marks(vmm, disk, tmp_path):
     """Every row prints its line naming its mark; the start and end marks of the window are
     in --stats, each row's window holds at least one emulated instruction per operation,
     and a row that forks shows its page-table work in KVM's counters."""
     stats = tmp_path / "s.json"
-    r = vmm("--disk", root, "--stats", str(stats), "--", "/bin/osbench", timeout=240)
+    r = vmm("--disk", disk, "--stats", str(stats), "--", "/bin/osbench", timeout=240)
     assert r.returncode == 0, r
     rows = {m.group(1): m for m in map(OSLINE.match, r.stdout.splitlines()) if m}
     assert list(rows) == list(guestos.OSBENCH), r.stdout
@@ -56,13 +42,13 @@ def test_osbench_rows_are_bracketed_by_marks(vmm, root, tmp_path):
     assert w["kvm_tlb_flush_per_op"] >= 1, w
 
 
-def test_blkbench_prints_every_row_on_a_scratch_disk(vmm, root, tmp_path):
+def test_blkbench_prints_every_row_on_a_scratch_disk(vmm, disk, tmp_path):
     """Two disks: the raw rows go to the second, the fs rows to the root file system, and
     the files the fs rows made are gone afterwards."""
     scratch = tmp_path / "scratch.img"
     scratch.write_bytes(b"\x5a" * (4 << 20))
     stats = tmp_path / "s.json"
-    r = vmm("--disk", root, "--disk", str(scratch), "--stats", str(stats), "--",
+    r = vmm("--disk", disk, "--disk", str(scratch), "--stats", str(stats), "--",
             "/bin/blkbench", timeout=240)
     assert r.returncode == 0, r
     rows = {m.group(1): m for m in map(BLKLINE.match, r.stdout.splitlines()) if m}
@@ -71,14 +57,14 @@ def test_blkbench_prints_every_row_on_a_scratch_disk(vmm, root, tmp_path):
     assert rows["seqwrite"].group(5) == "4096" and rows["create"].group(5) == "0"
     ms = marks(stats)
     assert all(int(m.group(6), 16) | 0x80 in ms for m in rows.values())
-    r = vmm("--disk", root, "--", "/bin/ls", "/", timeout=60)
+    r = vmm("--disk", disk, "--", "/bin/ls", "/", timeout=60)
     assert "blkbench" not in r.stdout, r.stdout
 
 
-def test_blkbench_never_uses_the_root_disk_raw(vmm, root):
+def test_blkbench_never_uses_the_root_disk_raw(vmm, disk):
     """With only the root disk the raw rows are skipped (diskio writes there would corrupt
     the mounted file system); the file-system rows still run."""
-    r = vmm("--disk", root, "--", "/bin/blkbench", "randwrite.qd1", "fsync", timeout=120)
+    r = vmm("--disk", disk, "--", "/bin/blkbench", "randwrite.qd1", "fsync", timeout=120)
     assert r.returncode == 0, r
     assert "blkbench-skip randwrite.qd1: only the root disk" in r.stdout, r.stdout
     assert any(l.startswith("blkbench fsync ns=") for l in r.stdout.splitlines()), r.stdout

@@ -2,32 +2,10 @@
 disk stays fsck-clean, each file-system system call behaves (guest/user/fstests.c), the
 journaling modes, raw block I/O on a second disk, and exec from the disk."""
 import os
-import shutil
 import subprocess
 
 import pytest
-from conftest import BUILD, VMM, run_vmm
-
-DISK_IMG = os.path.join(BUILD, "guest", "disk.img")
-MKFS = os.path.join(BUILD, "mkfs")
-FSCK = os.path.join(BUILD, "fsck")
-STAGING = os.path.join(BUILD, "guest", "initrd")
-
-
-@pytest.fixture
-def disk(tmp_path):
-    """A fresh copy of the bundled disk (build/guest/disk.img) for one test."""
-    if not os.path.exists(DISK_IMG):
-        pytest.fail("build/guest/disk.img is missing: run make first")
-    path = tmp_path / "disk.img"
-    shutil.copyfile(DISK_IMG, path)
-    return str(path)
-
-
-def fsck(path):
-    r = subprocess.run([FSCK, path], capture_output=True, text=True)
-    print(r.stdout, r.stderr)
-    return r.returncode
+from conftest import VMM, fsck
 
 
 def test_files_persist_across_boots(vmm, disk):
@@ -36,7 +14,7 @@ def test_files_persist_across_boots(vmm, disk):
     r = vmm("--disk", disk, "--", "/bin/cat", "/f")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "x"
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
 
 
 def test_programs_come_from_the_disk(vmm, disk):
@@ -58,21 +36,21 @@ def test_fstests_quick(vmm, disk, mode):
     assert f"{mode} mode" in r.stdout + r.stderr
     assert "fstests: 6 passed, 0 failed" in r.stdout
     assert r.returncode == 0
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
 
 
 def test_fstests_big_file_and_concurrent_writers(vmm, disk):
     r = vmm("--disk", disk, "--", "/bin/fstests", "bigfile", "concurrent", timeout=600)
     print(r.stdout, r.stderr)
     assert "fstests: 2 passed, 0 failed" in r.stdout
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
 
 
 @pytest.mark.skipif(not os.environ.get("FS_SLOW"), reason="300 files: minutes; FS_SLOW=1 runs it")
 def test_fstests_many_files(vmm, disk):
     r = vmm("--disk", disk, "--", "/bin/fstests", "many_files", timeout=900)
     assert "fstests: 1 passed, 0 failed" in r.stdout
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
 
 
 def test_ls_mkdir_mv_rm_ln_df(vmm, disk):
@@ -87,7 +65,7 @@ def test_ls_mkdir_mv_rm_ln_df(vmm, disk):
     assert "Mounted on" in out and "ordered mode" in out
     r = vmm("--disk", disk, "--", "/bin/cat", "/a/c")
     assert r.stdout.splitlines()[-1] == "one"
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
 
 
 def test_raw_disk_io_on_a_second_disk(vmm, disk, tmp_path):
@@ -132,6 +110,6 @@ def test_power_off_leaves_an_empty_journal(vmm, disk):
     # A clean power-off commits and checkpoints: the next mount has nothing to replay.
     r = vmm("--disk", disk, "--", "/bin/sh", "-c", "echo a > /a; mkdir /d; echo b > /d/b")
     assert r.returncode == 0, r
-    f = subprocess.run([FSCK, "-n", disk], capture_output=True, text=True)
+    f = fsck(disk, "-n")
     assert f.returncode == 0, f.stdout + f.stderr
     assert "needs recovery" not in f.stdout + f.stderr, f.stdout

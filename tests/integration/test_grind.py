@@ -1,12 +1,10 @@
 """The guest's processes and memory under build/vmm: grind's random system calls leave the
 kernel standing (no panic, no hang) on one and two CPUs, and the disk consistent."""
-import os
 import re
-import subprocess
 
 import pytest
 
-from conftest import BUILD, disk_copy
+from conftest import disk_copy, fsck
 
 
 @pytest.mark.parametrize("cpus,with_disk", [("1", True), ("2", False)])
@@ -20,6 +18,6 @@ def test_grind_100000_random_system_calls_survive(vmm, tmp_path, cpus, with_disk
     assert re.search(r"^grind: done 100000 calls in \d+ workers", r.stdout, re.M), r.stdout[-3000:]
     assert r.returncode == 0
     if disk:
-        fsck = subprocess.run([os.path.join(BUILD, "fsck"), disk], capture_output=True, text=True)
-        assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+        f = fsck(disk)
+        assert f.returncode == 0, f.stdout + f.stderr
 

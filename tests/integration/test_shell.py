@@ -1,13 +1,10 @@
 """/bin/sh and the userland programs on build/vmm: pipelines, sequences, $?, exit, quoting,
 background jobs, errors, the text tools, the interactive shell on the console, and the
 user C library's own test program."""
-import os
 import re
-import shutil
 
 import pytest
 
-from conftest import BUILD
 from console import console  # noqa: F401 (a fixture: pytest finds it here)
 
 
@@ -113,12 +110,10 @@ def test_cd_error(vmm):
     assert without_errors(lines) == ["1"]
 
 
-def test_redirections(vmm, tmp_path):
-    disk = tmp_path / "disk.img"
-    shutil.copyfile(os.path.join(BUILD, "guest", "disk.img"), disk)
+def test_redirections(vmm, disk):
     lines, out, status = sh(vmm, "echo one > /f; echo two >> /f; wc -l < /f; cat /f | grep t;"
                                  " echo three > /f; cat < /f; cat < /missing; echo $?",
-                            disk=str(disk))
+                            disk=disk)
     assert status == 0, out
     assert without_errors(lines) == ["2", "two", "three", "1"], out
     assert "sh: /missing: no such file or directory" in out

@@ -6,12 +6,12 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import fsck
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BOOT = os.path.join(HERE, "boot.sh")
 BUILD = os.path.join(ROOT, "build")
-DISK_IMG = os.path.join(BUILD, "guest", "disk.img")
 
 pytestmark = pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None,
                                 reason="qemu-system-x86_64 is not installed")
@@ -24,30 +24,17 @@ def boot(*args, timeout=180):
     return r
 
 
-@pytest.fixture
-def disk(tmp_path):
-    if not os.path.exists(DISK_IMG):
-        pytest.fail("build/guest/disk.img is missing: run make first")
-    path = tmp_path / "disk.img"
-    shutil.copyfile(DISK_IMG, path)
-    return str(path)
-
-
-def fsck(path):
-    return subprocess.run([os.path.join(BUILD, "fsck"), path]).returncode
-
-
 def test_qemu_and_vmm_share_a_disk(disk):
     r = boot("--disk", disk, "--", "/bin/sh", "-c", "echo from-qemu > /q; mkdir /qd")
     assert r.returncode == 0
     assert "fs: mounted disk 0" in r.stdout
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
     v = subprocess.run([os.path.join(BUILD, "vmm"), "--disk", disk, "--", "/bin/sh", "-c",
                         "cat /q; echo from-vmm > /qd/v"], capture_output=True, text=True)
     assert "from-qemu" in v.stdout
     r = boot("--disk", disk, "--", "/bin/cat", "/qd/v")
     assert r.returncode == 0 and "from-vmm" in r.stdout
-    assert fsck(disk) == 0
+    assert fsck(disk).returncode == 0
 
 
 def test_qemu_raw_block_io(disk, tmp_path):
