@@ -118,6 +118,11 @@ static void write_bus(struct json *j, struct bus *b)
         json_object_begin(j);
         json_key(j, "accesses");
         json_uint(j, atomic_load_explicit(&r->accesses, memory_order_relaxed));
+        json_key(j, "len");
+        json_uint(j, r->len);
+        /* by_address counts only the region's first bytes: say how many. */
+        json_key(j, "by_address_bytes");
+        json_uint(j, r->len < BUS_COUNTED_OFFSETS ? r->len : BUS_COUNTED_OFFSETS);
         json_key(j, "by_address");
         json_object_begin(j);
         for (uint64_t o = 0; o < BUS_COUNTED_OFFSETS && o < r->len; o++) {
@@ -172,6 +177,8 @@ int stats_write(struct vm *vm, FILE *f)
     json_string(&j, vm->host_backend);
     json_key(&j, "syscall_gate");
     json_string(&j, vm->syscall_gate);
+    json_key(&j, "paging");
+    json_string(&j, host_paging_mode(vm->host_backend));
     json_object_end(&j);
     json_key(&j, "vcpus");
     json_uint(&j, vm->ncpus);

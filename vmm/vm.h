@@ -116,5 +116,6 @@ void vcpu_report(struct vcpu *v, const char *fmt, ...);
 /* host.c: which KVM backend is this, and which system-call gate suits it. */
 const char *host_kvm_backend(void);
 const char *host_default_syscall_gate(const char *backend);
+const char *host_paging_mode(const char *backend);
 
 #endif

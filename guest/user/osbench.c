@@ -171,6 +171,7 @@ static const struct {
     { "demand_zero_fault", demand_zero_fault, 200 },
     { "cow_fault", cow_fault, 100 },
 };
+#define NROWS (sizeof rows / sizeof rows[0])
 
 int main(int argc, char **argv)
 {
@@ -185,7 +186,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "osbench: no TSC frequency\n");
         return 1;
     }
-    for (unsigned r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+    /* An unknown row is an error that lists the rows, before anything is timed. */
+    for (int i = first; i < argc; i++) {
+        unsigned r = 0;
+        while (r < NROWS && strcmp(argv[i], rows[r].name) != 0)
+            r++;
+        if (r < NROWS)
+            continue;
+        fprintf(stderr, "osbench: no row '%s'; rows:", argv[i]);
+        for (r = 0; r < NROWS; r++)
+            fprintf(stderr, " %s", rows[r].name);
+        fprintf(stderr, "\n");
+        return 2;
+    }
+    for (unsigned r = 0; r < NROWS; r++) {
         int want = first >= argc;
         for (int i = first; i < argc; i++) want |= strcmp(argv[i], rows[r].name) == 0;
         if (!want) continue;

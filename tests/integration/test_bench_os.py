@@ -104,3 +104,10 @@ def test_guestos_turns_lines_and_marks_into_rows():
     assert unit == "MB/s" and abs(v - 1.0) < 1e-9 and "insn_emulation_per_op" not in extra
     assert g.s.skips["fs.fsync.vmm"] == "an operation failed (EIO)"
     assert "fs.create.vmm" in g.s.skips
+
+
+def test_osbench_unknown_row_is_an_error_listing_the_rows(vmm):
+    r = vmm("--no-disk", "--", "/bin/osbench", "null_syscall", "bogus_row")
+    assert r.returncode == 2, r
+    assert "osbench: no row 'bogus_row'; rows: null_syscall pipe_roundtrip" in r.stdout + r.stderr
+    assert "osbench null_syscall" not in r.stdout, "a row ran before the bad name was noticed"

@@ -254,6 +254,16 @@ static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool i
         return refuse(g, false, "refusing an access watchpoint at 0x%llx: on this host (PVM) "
                       "debug registers do not see the kernel's (emulated) accesses, and reads "
                       "cannot be emulated; use watch (writes)", (unsigned long long)addr);
+    /* With paging off a linear address cannot be told to be a user one; on PVM a user
+     * address never fires. Say so where GDB shows it (at the next continue) and on stderr. */
+    if (insert && g->pvm && type != Z_SW && !v.phys && !(v.walk.cr0 & (1ULL << 31)) &&
+        addr < USER_TOP) {
+        snprintf(g->warning, sizeof g->warning, "vmm: hardware breakpoint at 0x%llx set while "
+                 "paging is off: on this host (PVM) it fires only in the guest kernel; if "
+                 "0x%llx is in a user program it never fires (docs/debugging.md)\n",
+                 (unsigned long long)addr, (unsigned long long)addr);
+        fprintf(stderr, "%s", g->warning);
+    }
     pthread_mutex_lock(&g->break_lock);
     if (type == Z_SW) {
         r = insert ? gdb_swbp_insert(&v, &g->sw, addr) : gdb_swbp_remove(v.mem, &g->sw, addr);
@@ -293,6 +303,10 @@ static void resume(struct gdb_stub *g, const enum gdb_action *act)
 {
     if (step_refused(g, act))
         return;
+    if (g->warning[0]) {          /* 'O' packets may precede the stop reply */
+        gdb_console(g, g->warning);
+        g->warning[0] = 0;
+    }
     int pending = gdb_resume(g, act);
     g->running = true;
     if (pending >= 0)

@@ -55,6 +55,7 @@ struct gdb_stub {
     int gcpu;                        /* Hg: the vCPU registers and memory refer to */
     bool phys, noack, running;
     char last_stop[64];              /* the reply to '?' */
+    char warning[256];               /* said on GDB's console at the next resume */
     struct gdb_rx rx;
     char out_frame[2 * GDB_PACKET_MAX + 8];   /* the last reply, resent on '-' */
     size_t out_len;
