@@ -1,7 +1,8 @@
 /* The benchmark guest: sets up the boot vCPU (serial, TSC frequency, IDT, LAPIC, PIC), then
  * times each operation of ops.c, doubling the iteration count until a run lasts a
  * quarter of the target and scaling it to the target, and prints one line per repeat:
- *     bench <name> cycles=<TSC cycles for all iterations> iters=<n> rep=<r>
+ *     bench <name> cycles=<TSC cycles for all iterations> iters=<n> rep=<r> ns_per_op=<ns>
+ * (ns_per_op from the TSC frequency, for a person reading one run; scripts divide cycles).
  * Under minivmm each timed run is bracketed by control-port marks ((op+1) << 8 | rep at the
  * start, with 0x80 added at the end) so `vmm --stats` can attribute exits to it.
  * Command line: quick (0.1 s runs), ms=N (run length), reps=N, iters=N (fixed count, no
@@ -373,6 +374,8 @@ static void run_op(size_t i)
         putu64(n);
         putstr(" rep=");
         putu64(rep);
+        putstr(" ns_per_op=");
+        putu64(n && tsc_khz ? c * 1000000 / tsc_khz / n : 0);
         putstr("\n");
         if (op->counter) {
             putstr("bench-count ");

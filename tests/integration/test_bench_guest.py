@@ -11,7 +11,7 @@ import pytest
 from conftest import BUILD, ROOT, VMM
 
 GUEST = os.path.join(BUILD, "bench", "bench-guest.elf")
-LINE = re.compile(r"^bench (\S+) cycles=(\d+) iters=(\d+) rep=(\d+)$")
+LINE = re.compile(r"^bench (\S+) cycles=(\d+) iters=(\d+) rep=(\d+) ns_per_op=(\d+)$")
 
 
 @pytest.fixture(scope="module")
