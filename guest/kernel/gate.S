@@ -25,8 +25,11 @@ syscall_entry:
     pushq $0                        /* error */
     pushq $0x100                    /* vector: not a CPU vector, "system call" */
     TF_PUSH_REGS
+    .cfi_startproc simple           /* a backtrace ends in the user's context (TF_CFI) */
+    TF_CFI
     movq %rsp, %rdi
     call syscall_dispatch
+    .cfi_endproc
     /* Return: the process may have been switched out and back in meanwhile, on another
      * CPU; %rsp is still its trapframe. */
     cli

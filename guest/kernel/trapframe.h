@@ -39,6 +39,9 @@
 
 #ifdef __ASSEMBLER__
 
+/* Entry-path CFI (TF_CFI) goes where the kernel keeps it: kernel.ld drops .eh_frame. */
+    .cfi_sections .debug_frame
+
 /* Saves the 15 general registers below the vector slot; %rsp is then the trapframe. */
 .macro TF_PUSH_REGS
     pushq %r15
@@ -56,6 +59,34 @@
     pushq %rcx
     pushq %rbx
     pushq %rax
+.endm
+
+/* Call-frame information for a debugger inside an entry path, once %rsp is the trapframe:
+ * the frame "calling" the handler is the interrupted context, whose registers are in the
+ * trapframe (rip, rsp and the 15 general registers). The CFA is the address just above the
+ * frame; .cfi_signal_frame tells the unwinder that the saved rip is where the context
+ * stood, not a return address after a call. Use after TF_PUSH_REGS inside a
+ * .cfi_startproc/.cfi_endproc pair. */
+.macro TF_CFI
+    .cfi_signal_frame
+    .cfi_def_cfa %rsp, TF_SIZE
+    .cfi_offset %rip, TF_RIP - TF_SIZE
+    .cfi_offset %rsp, TF_RSP - TF_SIZE
+    .cfi_offset %rax, TF_RAX - TF_SIZE
+    .cfi_offset %rbx, TF_RBX - TF_SIZE
+    .cfi_offset %rcx, TF_RCX - TF_SIZE
+    .cfi_offset %rdx, TF_RDX - TF_SIZE
+    .cfi_offset %rsi, TF_RSI - TF_SIZE
+    .cfi_offset %rdi, TF_RDI - TF_SIZE
+    .cfi_offset %rbp, TF_RBP - TF_SIZE
+    .cfi_offset %r8, TF_R8 - TF_SIZE
+    .cfi_offset %r9, TF_R9 - TF_SIZE
+    .cfi_offset %r10, TF_R10 - TF_SIZE
+    .cfi_offset %r11, TF_R11 - TF_SIZE
+    .cfi_offset %r12, TF_R12 - TF_SIZE
+    .cfi_offset %r13, TF_R13 - TF_SIZE
+    .cfi_offset %r14, TF_R14 - TF_SIZE
+    .cfi_offset %r15, TF_R15 - TF_SIZE
 .endm
 
 /* Restores them from the trapframe at %rsp; %rsp is then the vector slot. */

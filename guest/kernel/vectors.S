@@ -27,17 +27,22 @@ vectors:
     .set v, v + 1
     .endr
 
+/* A debugger's backtrace from a handler ends here, in the interrupted context (TF_CFI);
+ * the CFI covers the code from the complete frame on, which is where trap() returns. */
 alltraps:
     testb $3, TF_HW(TF_CS)(%rsp)
     jz 1f
     swapgs
 1:  TF_PUSH_REGS
+    .cfi_startproc simple
+    TF_CFI
     cld
     movq %rsp, %rdi
     call trap
     .globl trapret
 trapret:
     TF_POP_REGS
+    .cfi_endproc
     testb $3, TF_HW(TF_CS)(%rsp)
     jz 1f
     swapgs

@@ -28,6 +28,7 @@ class Client:
     def __init__(self, port):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=20)
         self.buf = b""
+        self.console = b""          # what the stub said in 'O' packets while resuming
 
     def send_raw(self, data):
         self.s.sendall(data)
@@ -55,8 +56,14 @@ class Client:
             self.buf += chunk
 
     def ask(self, payload):
+        """The reply; console output ('O' packets) that precedes a stop reply is skipped, as
+        gdb prints it and waits on."""
         self.send_raw(frame(payload))
-        return self.packet()
+        reply = self.packet()
+        while payload[:1] in (b"c", b"s", b"v") and reply[:1] == b"O" and reply != b"OK":
+            self.console += bytes.fromhex(reply[1:].decode())
+            reply = self.packet()
+        return reply
 
 
 @pytest.fixture

@@ -256,7 +256,7 @@ static void cmd_break(struct gdb_stub *g, const char *p, const char *end, bool i
                       "cannot be emulated; use watch (writes)", (unsigned long long)addr);
     /* With paging off a linear address cannot be told to be a user one; on PVM a user
      * address never fires. Say so where GDB shows it (at the next continue) and on stderr. */
-    if (insert && g->pvm && type != Z_SW && !v.phys && !(v.walk.cr0 & (1ULL << 31)) &&
+    if (insert && g->pvm && type == Z_HW && !v.phys && !(v.walk.cr0 & (1ULL << 31)) &&
         addr < USER_TOP) {
         snprintf(g->warning, sizeof g->warning, "vmm: hardware breakpoint at 0x%llx set while "
                  "paging is off: on this host (PVM) it fires only in the guest kernel; if "
