@@ -12,9 +12,12 @@ from conftest import VMM
 
 
 class Console:
-    def __init__(self, *args):
+    def __init__(self, *args, argv=None):
+        """build/vmm ARGS on a pty, or argv (a whole command line, e.g. make debug)."""
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            if argv:
+                os.execvp(argv[0], argv)
             if "--disk" not in args and "--no-disk" not in args:
                 args = ("--no-disk", *args)       # never the shared bundled image
             os.execv(VMM, [VMM, *args])
@@ -83,8 +86,8 @@ def console():
     """Starts build/vmm on a pseudo-terminal (console(*args) -> Console); closes them all."""
     consoles = []
 
-    def start(*args):
-        c = Console(*args)
+    def start(*args, argv=None):
+        c = Console(*args, argv=argv)
         consoles.append(c)
         return c
     yield start
