@@ -107,7 +107,11 @@ def drive_gdb(path, port, timeout=240, extra=()):
 
 def run_script(name, timeout=240):
     """Run scripts/<name>.gdb; returns (gdb output, vmm stdout, vmm stderr, vmm status)."""
-    path = script_path(name)
+    return run_path(script_path(name), timeout)
+
+
+def run_path(path, timeout=240):
+    """Run the gdb command file at path (headers as in scripts/); as run_script."""
     h = header(path)
     port = free_port()
     args = [VMM, "--gdb", str(port)] + " ".join(h.get("vmm-args", [])).split()
@@ -127,9 +131,9 @@ def run_script(name, timeout=240):
             vmm.wait()
 
 
-def check_results(name, out, vout, verr, status):
+def check_results(name, out, vout, verr, status, path=None):
     """Check gdb's and the VMM's output and the VMM's status against the script's header."""
-    h = header(script_path(name))
+    h = header(path or script_path(name))
     context = f"\n--- gdb ---\n{out}\n--- vmm stdout ---\n{vout}\n--- vmm stderr ---\n{verr}"
     check_in_order(out, h.get("expect", []), "gdb output" + context)
     check_in_order(vout, h.get("vmm-stdout", []), "vmm stdout" + context)
