@@ -36,14 +36,26 @@
 /* Control port: port I/O, never vmcall (it hangs the vCPU on PVM hosts).
  * All registers are 32 bits wide. */
 #define CTL_PORT               0x700
-#define CTL_PORT_LEN           16
+#define CTL_PORT_LEN           32
 #define CTL_ID                 0x0  /* read: CTL_MAGIC */
 #define CTL_POWEROFF           0x0  /* write: power off, the value (0-255) is vmm's exit status */
 #define CTL_PANIC              0x4  /* write: GPA of a NUL-terminated panic message */
 #define CTL_MARK               0x8  /* write: benchmark marker id (records time and counters) */
 #define CTL_DOORBELL           0xc  /* write: ring the benchmark doorbell (KVM_IOEVENTFD, no exit) */
+#define CTL_MARK_NAME          0x10 /* write: GPA of a struct ctl_mark_name: names a mark id */
 #define CTL_MAGIC              0x4d564d4dU /* "MMVM" little-endian */
 #define CTL_PANIC_MSG_MAX      1024
+
+/* Marks (CTL_MARK): the benchmark programs start a phase with an id and end it with
+ * id | MARK_END; a name given to the start id (CTL_MARK_NAME) names both in --stats. */
+#define MARK_END               0x80u
+#define CTL_MARK_NAME_MAX      32   /* bytes of a mark's name, NUL included */
+#ifndef __ASSEMBLER__
+struct ctl_mark_name {
+    unsigned int id;
+    char name[CTL_MARK_NAME_MAX];   /* NUL-terminated; printable ASCII kept, the rest '?' */
+};
+#endif
 
 /* The benchmark doorbell (docs/machine.md): 32-bit writes to RING and ECHO, and to the
  * control port's CTL_DOORBELL, are caught in KVM by ioeventfds (no exit to the VMM) and

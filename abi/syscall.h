@@ -80,8 +80,9 @@
 #define SYS_diskio     66  /* diskio(disk, op, block, buf): raw 4 KiB block I/O (tests) */
 
 /* 80-95: everything else. */
-#define SYS_mark       80  /* mark(id): a benchmark mark to minivmm's control port (CTL_MARK,
-                              docs/measuring.md); -ENODEV on machines without one (QEMU) */
+#define SYS_mark       80  /* mark(id, name): a benchmark mark to minivmm's control port
+                              (CTL_MARK, named first by CTL_MARK_NAME if name is not NULL;
+                              docs/stats.md); -ENODEV on machines without one (QEMU) */
 
 /* Blocks of numbers by subsystem, so that each grows without renumbering another:
  * 13-39 processes, memory, file descriptors and pipes; 40-49 scheduling;

@@ -47,6 +47,20 @@ static void copy_panic_message(const struct control *c, uint32_t gpa, char *msg)
         snprintf(msg, CTL_PANIC_MSG_MAX + 1, "(panic message at bad address 0x%x)", gpa);
 }
 
+/* The struct ctl_mark_name at gpa, checked: it must lie in RAM; its name is cut at
+ * CTL_MARK_NAME_MAX - 1 bytes and anything but printable ASCII becomes '?'. */
+static void name_mark(struct control *c, uint32_t gpa)
+{
+    struct ctl_mark_name m;
+    if (gpa_read(c->mem, gpa, &m, sizeof m) != 0 || !c->ops.mark_name)
+        return;
+    m.name[CTL_MARK_NAME_MAX - 1] = '\0';
+    for (char *p = m.name; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f)
+            *p = '?';
+    c->ops.mark_name(c->ops.ctx, m.id, m.name);
+}
+
 static void control_write(struct control *c, uint64_t offset, uint32_t val)
 {
     char msg[CTL_PANIC_MSG_MAX + 1];
@@ -64,6 +78,9 @@ static void control_write(struct control *c, uint64_t offset, uint32_t val)
     case CTL_MARK:
         if (c->ops.mark)
             c->ops.mark(c->ops.ctx, val);
+        break;
+    case CTL_MARK_NAME:
+        name_mark(c, val);
         break;
     default:
         break;   /* unassigned registers ignore writes */

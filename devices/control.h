@@ -10,6 +10,7 @@ struct control_ops {
     void (*poweroff)(void *ctx, int status);
     void (*panic)(void *ctx, const char *msg);   /* msg is a bounded, NUL-terminated copy */
     void (*mark)(void *ctx, uint32_t id);
+    void (*mark_name)(void *ctx, uint32_t id, const char *name);   /* a bounded copy */
     void *ctx;
 };
 

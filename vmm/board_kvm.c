@@ -79,9 +79,15 @@ static void on_mark(void *ctx, uint32_t id)
     stats_mark(ctx, id);
 }
 
+static void on_mark_name(void *ctx, uint32_t id, const char *name)
+{
+    stats_mark_name(ctx, id, name);
+}
+
 static void attach_control(struct vm *vm, struct board_dev *d)
 {
-    d->opaque = control_create(&vm->mem, (struct control_ops){ on_poweroff, on_panic, on_mark, vm });
+    d->opaque = control_create(&vm->mem, (struct control_ops){ on_poweroff, on_panic, on_mark,
+                                                               on_mark_name, vm });
     if (!d->opaque)
         die("cannot create the control port: out of memory");
     d->win[0].io = control_io;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "abi/machine.h"
 #include "devices/pit.h"
 #include "vmm/json.h"
 #include "vmm/kvmstats.h"
@@ -11,6 +12,7 @@
 #include "vmm/vm.h"
 
 #define MAX_MARKS 4096
+#define MAX_MARK_NAMES 256
 
 /* KVM statistics each mark also snapshots (summed over vCPUs), for per-phase deltas. */
 static const char *const mark_kvm_stats[] = {
@@ -30,8 +32,9 @@ struct mark {
 struct stats {
     struct kvmstats *vm, *vcpu[VMM_MAX_CPUS];
     pthread_mutex_t marks_lock;
-    int nmarks;
+    int nmarks, nnames;
     struct mark marks[MAX_MARKS];
+    struct { uint32_t id; char name[CTL_MARK_NAME_MAX]; } names[MAX_MARK_NAMES];
 };
 
 static const char *const reason_names[EXIT_REASONS] = {
@@ -91,6 +94,38 @@ void stats_mark(struct vm *vm, uint32_t id)
         memcpy(st->marks[st->nmarks++].kvm, kvm, sizeof kvm);
     }
     pthread_mutex_unlock(&st->marks_lock);
+}
+
+void stats_mark_name(struct vm *vm, uint32_t id, const char *name)
+{
+    struct stats *st = vm->stats;
+    pthread_mutex_lock(&st->marks_lock);
+    int i = 0;
+    while (i < st->nnames && st->names[i].id != id)
+        i++;
+    if (i < MAX_MARK_NAMES) {           /* a name given again replaces the old one */
+        st->names[i].id = id;
+        snprintf(st->names[i].name, sizeof st->names[i].name, "%s", name);
+        if (i == st->nnames)
+            st->nnames++;
+    }
+    pthread_mutex_unlock(&st->marks_lock);
+}
+
+/* A mark's name: its own, or its start's with ".end" (id | MARK_END); NULL if unnamed. */
+static const char *mark_name(const struct stats *st, uint32_t id, char *buf, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t want = pass ? id & ~MARK_END : id;
+        if (pass && !(id & MARK_END))
+            break;
+        for (int i = 0; i < st->nnames; i++)
+            if (st->names[i].id == want) {
+                snprintf(buf, n, "%s%s", st->names[i].name, pass ? ".end" : "");
+                return buf;
+            }
+    }
+    return NULL;
 }
 
 static void write_reasons(struct json *j, const uint64_t *counts)
@@ -216,6 +251,11 @@ int stats_write(struct vm *vm, FILE *f)
         json_object_begin(&j);
         json_key(&j, "id");
         json_uint(&j, marks[i].id);
+        char name[CTL_MARK_NAME_MAX + 8];
+        if (mark_name(st, marks[i].id, name, sizeof name)) {
+            json_key(&j, "name");
+            json_string(&j, name);
+        }
         json_key(&j, "ns");
         json_uint(&j, marks[i].ns);
         json_key(&j, "exits");

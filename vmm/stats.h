@@ -10,6 +10,8 @@ struct vm;
 void stats_open(struct vm *vm);
 /* A benchmark marker from the guest's control port: remember time and counters. */
 void stats_mark(struct vm *vm, uint32_t id);
+/* CTL_MARK_NAME: name mark id (and id | MARK_END) in the marks of the JSON. */
+void stats_mark_name(struct vm *vm, uint32_t id, const char *name);
 /* Write everything as JSON to f (opened before the guest ran) and close it. 0, or -1
  * with errno. */
 int stats_write(struct vm *vm, FILE *f);

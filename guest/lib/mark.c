@@ -6,7 +6,12 @@
 
 int mark(unsigned id)
 {
-    long r = rawsyscall(SYS_mark, id, 0, 0, 0, 0, 0);
+    return mark_named(id, NULL);
+}
+
+int mark_named(unsigned id, const char *name)
+{
+    long r = rawsyscall(SYS_mark, id, (long)name, 0, 0, 0, 0);
     if (r < 0) {
         errno = (int)-r;
         return -1;

@@ -21,14 +21,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "abi/machine.h"
 
 #define MARK_BASE 0x0c0000u
-#define MARK_END  0x80u
 #define BLOCK     4096
 #define QD        16
 
 static uint64_t khz;
 static unsigned row_mark;
+static const char *row_name;     /* the running row's name, for its marks */
 static int disk = -1;
 static long nblocks;
 static uint8_t page[BLOCK] __attribute__((aligned(BLOCK)));
@@ -94,7 +95,7 @@ static uint64_t run_procs(int procs, long n, int op, int random)
         char c;
         read(ready[0], &c, 1);
     }
-    mark(row_mark);
+    mark_named(row_mark, row_name);
     uint64_t t0 = rdtsc(), last = 0;
     int bad = 0;
     close(go[1]);
@@ -116,7 +117,7 @@ static uint64_t run_procs(int procs, long n, int op, int random)
 static uint64_t run_one(long n, int op, int random)
 {
     memset(page, 0x5a, sizeof page);
-    mark(row_mark);
+    mark_named(row_mark, row_name);
     uint64_t t = rdtsc();
     int rc = io_loop(op, random, n, rdtsc(), 0);
     t = rdtsc() - t;
@@ -140,7 +141,7 @@ static uint64_t fs_fsync(long n)
         return 0;
     memset(page, 'f', sizeof page);
     int bad = write(fd, page, BLOCK) != BLOCK || fsync(fd) < 0;   /* blocks allocated */
-    mark(row_mark);
+    mark_named(row_mark, row_name);
     uint64_t t = rdtsc();
     for (long i = 0; i < n && !bad; i++)
         bad = lseek(fd, 0, SEEK_SET) != 0 || write(fd, page, BLOCK) != BLOCK || fsync(fd) < 0;
@@ -157,7 +158,7 @@ static uint64_t fs_create(long n)
     const char *dir = "/blkbench.d";
     char name[64];
     int bad = mkdir(dir, 0755) < 0 && errno != EEXIST;
-    mark(row_mark);
+    mark_named(row_mark, row_name);
     uint64_t t = rdtsc();
     for (long i = 0; i < n && !bad; i++) {
         snprintf(name, sizeof name, "%s/f%ld", dir, i);
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
         }
         long n = rows[r].iters * scale;
         row_mark = MARK_BASE | (r + 1) << 8;
+        row_name = rows[r].name;
         uint64_t cycles = rows[r].fn(n);
         if (cycles == 0) {
             printf("blkbench-skip %s: an operation failed (%s)\n", rows[r].name, strerror(errno));

@@ -12,13 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "abi/machine.h"
 #include "abi/syscall.h"
 
 #define MARK_BASE 0x0b0000u
-#define MARK_END  0x80u
 
 static uint64_t khz;
 static unsigned row_mark;          /* the running row's start mark id */
+static const char *row_name;       /* and its name, for --stats */
 
 static inline uint64_t rdtsc(void)
 {
@@ -36,7 +37,7 @@ static void report(const char *name, uint64_t cycles, long iters)
 /* The start of a timed loop: its mark (outside the timed part), then the time. */
 static uint64_t start(void)
 {
-    mark(row_mark);
+    mark_named(row_mark, row_name);
     return rdtsc();
 }
 
@@ -205,6 +206,7 @@ int main(int argc, char **argv)
         if (!want) continue;
         long n = rows[r].iters * scale;
         row_mark = MARK_BASE | (r + 1) << 8;
+        row_name = rows[r].name;
         report(rows[r].name, rows[r].fn(n), n);
     }
     return 0;

@@ -36,6 +36,8 @@ def test_osbench_rows_are_bracketed_by_marks(vmm, disk, tmp_path):
         mark, iters = int(m.group(4), 16), int(m.group(3))
         assert mark in ms and mark | 0x80 in ms, (name, sorted(ms))
         assert ms[mark | 0x80]["ns"] > ms[mark]["ns"]
+        # Named by the row (CTL_MARK_NAME), the end too.
+        assert (ms[mark].get("name"), ms[mark | 0x80].get("name")) == (name, name + ".end")
         assert guestos.per_op(st, mark, iters)["insn_emulation_per_op"] >= 1, name
     fork = rows["fork_exit_wait"]
     w = guestos.per_op(st, int(fork.group(4), 16), int(fork.group(3)))
@@ -57,6 +59,7 @@ def test_blkbench_prints_every_row_on_a_scratch_disk(vmm, disk, tmp_path):
     assert rows["seqwrite"].group(5) == "4096" and rows["create"].group(5) == "0"
     ms = marks(stats)
     assert all(int(m.group(6), 16) | 0x80 in ms for m in rows.values())
+    assert all(ms[int(m.group(6), 16)].get("name") == name for name, m in rows.items())
     r = vmm("--disk", disk, "--", "/bin/ls", "/", timeout=60)
     assert "blkbench" not in r.stdout, r.stdout
 

@@ -24,6 +24,9 @@ static struct {
     size_t msg_len;
     int marks;
     uint32_t mark_id;
+    int names;
+    uint32_t name_id;
+    char name[CTL_MARK_NAME_MAX + 8];
 } seen;
 
 static void on_poweroff(void *ctx, int status)
@@ -45,11 +48,18 @@ static void on_mark(void *ctx, uint32_t id)
     seen.mark_id = id;
 }
 
+static void on_mark_name(void *ctx, uint32_t id, const char *name)
+{
+    seen.names++;
+    seen.name_id = id;
+    snprintf(seen.name, sizeof(seen.name), "%s", name);
+}
+
 static int setup(void **state)
 {
     memset(&seen, 0, sizeof(seen));
     memset(ram, 0, sizeof(ram));
-    struct control_ops ops = { on_poweroff, on_panic, on_mark, NULL };
+    struct control_ops ops = { on_poweroff, on_panic, on_mark, on_mark_name, NULL };
     *state = control_create(&mem, ops);
     return *state ? 0 : -1;
 }
@@ -187,10 +197,38 @@ static void test_missing_ops_are_skipped(void **state)
     assert_int_equal(seen.poweroffs + seen.panics + seen.marks, 0);
 }
 
+/* A struct ctl_mark_name in guest RAM names its id; the name is cut to fit and cleaned. */
+static void test_mark_name_is_copied_bounded_and_sanitized(void **state)
+{
+    struct ctl_mark_name m = { .id = 0xb0100 };
+    memcpy(m.name, "null_syscall", 13);
+    memcpy(ram + 0x100, &m, sizeof m);
+    outl(*state, CTL_MARK_NAME, 0x100);
+    assert_int_equal(seen.names, 1);
+    assert_int_equal(seen.name_id, 0xb0100);
+    assert_string_equal(seen.name, "null_syscall");
+    memset(m.name, 'a', sizeof m.name);            /* no NUL at all */
+    m.name[3] = '\x1b';                             /* an escape for the terminal */
+    memcpy(ram + 0x200, &m, sizeof m);
+    outl(*state, CTL_MARK_NAME, 0x200);
+    assert_int_equal(strlen(seen.name), CTL_MARK_NAME_MAX - 1);
+    assert_int_equal(seen.name[3], '?');
+}
+
+/* A struct that does not lie wholly in RAM names nothing (and reads nothing outside). */
+static void test_mark_name_outside_ram_is_ignored(void **state)
+{
+    outl(*state, CTL_MARK_NAME, RAM_SIZE - 8);
+    outl(*state, CTL_MARK_NAME, 0xfffffff0u);
+    assert_int_equal(seen.names, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(test_mark_name_is_copied_bounded_and_sanitized),
+        T(test_mark_name_outside_ram_is_ignored),
         T(test_id_reads_magic),
         T(test_other_widths_are_ignored),
         T(test_poweroff_passes_the_status),

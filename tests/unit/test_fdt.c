@@ -182,7 +182,7 @@ static void test_isa(void **state)
     EXPECT_CELLS("/isa/timer@i40", "reg", 1, 0x40, 4, 1, 0x61, 1);   /* and port 0x61 */
     EXPECT_CELLS("/isa/timer@i40", "interrupts", 0, 0);
     expect_str("/isa/control@i700", "compatible", "minivmm,control");
-    EXPECT_CELLS("/isa/control@i700", "reg", 1, 0x700, 16);
+    EXPECT_CELLS("/isa/control@i700", "reg", 1, 0x700, 32);
     expect_no_prop("/isa/control@i700", "interrupts");
 }
 
