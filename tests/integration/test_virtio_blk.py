@@ -212,3 +212,19 @@ def test_a_writable_image_is_locked(vmm, tmp_path):
         one_line_error(vmm("--disk", d), "in use by another vmm", status=1)
         one_line_error(vmm("--disk", d + ",ro"), "being written by another vmm", status=1)
     one_line_error(vmm("--disk", d, "--disk", d + ",ro"), "the same image as disk 0", status=2)
+
+
+def test_an_image_that_cannot_be_written_suggests_ro(vmm, tmp_path):
+    """An image the VMM cannot open for writing (here immutable: even root cannot) says
+    so and suggests attaching it read-only; with ,ro it boots."""
+    img = str(disk(tmp_path))
+    if subprocess.run(["chattr", "+i", img], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not supported on this file system (the test's only way, as "
+                    "root, to make an image that cannot be opened for writing)")
+    try:
+        one_line_error(vmm("--disk", img, "--", "/bin/true"), "attach it read-only with ,ro",
+                       status=1)
+        r = vmm("--disk", img + ",ro", "--", "/bin/true")
+        assert r.returncode == 0, r
+    finally:
+        subprocess.run(["chattr", "-i", img])
