@@ -169,6 +169,8 @@ static void *io_thread(void *arg)
     static __thread struct blk_req *done[2 * RING_ENTRIES];
     struct blk_backend *b = arg;
     bool stopping = false;
+    if (b->thread_start)
+        b->thread_start();
     arm_read(b, b->notify_fd, &b->notify_buf, TAG_NOTIFY);
     arm_read(b, b->stop_fd, &b->stop_buf, TAG_STOP);
     while (!stopping || b->inflight > 0) {

@@ -29,6 +29,8 @@ struct blk_backend {
     atomic_bool *power_lost;
     void (*on_power_cut)(void *ctx);
     void *cut_ctx;
+    /* If set, the I/O thread's first call (the VMM's sandbox). */
+    void (*thread_start)(void);
 };
 
 /* Open the image (read-only if ro) and check it: a regular file or block device whose size

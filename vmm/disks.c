@@ -15,6 +15,7 @@
 #include "devices/virtio_blk.h"
 #include "vmm/board_kvm.h"
 #include "vmm/disks.h"
+#include "vmm/sandbox.h"
 #include "vmm/terminal.h"
 #include "vmm/vm.h"
 
@@ -108,6 +109,11 @@ static void on_power_cut(void *ctx)
     vm_stop(d->vm, VMM_EXIT_POWERCUT);
 }
 
+static void io_thread_start(void)
+{
+    sandbox_enter(SANDBOX_IO);
+}
+
 /* GET_ID: the image's file name, as much of it as fits in 20 bytes. */
 static const char *disk_id(const char *path)
 {
@@ -130,6 +136,7 @@ void disks_attach(struct vm *vm, struct board_dev *bd)
     d->backend.power_lost = &vm->disks.power_lost;
     d->backend.on_power_cut = on_power_cut;
     d->backend.cut_ctx = d;
+    d->backend.thread_start = io_thread_start;
     if (blk_backend_start(&d->backend, &d->dev, d->dev.notify_fd) < 0)
         die("disk %s: cannot start its I/O thread: %s", d->path, strerror(errno));
 }
