@@ -260,6 +260,7 @@ static void load_guest(const struct options *o)
 int main(int argc, char **argv)
 {
     struct options o;
+    console_std_fds();
     parse_options(argc, argv, &o);
     vm.start_ns = now_ns();
     vm.ncpus = o.ncpus;
@@ -304,6 +305,7 @@ int main(int argc, char **argv)
         gdb_finish(gdb);
     disks_stop(&vm);
     evloop_stop(&vm.loop);
+    console_close(&vm);
     terminal_restore();
     if (stats_file && stats_write(&vm, stats_file) < 0)
         fprintf(stderr, "vmm: --stats %s: %s\n", o.stats, strerror(errno));

@@ -70,7 +70,7 @@ static const int common[] = {
 static const unsigned long terminal_ioctls[] = { TCGETS, TCSETS, TCSETSW, TCSETSF, END };
 
 /* vCPU: KVM_RUN, and what the exit handlers do -- interrupt lines (KVM_IRQ_LINE), the
- * UART's output to stdout (poll when the pipe is full), QueueNotify's eventfd when the
+ * UART's output to stdout (poll: can it take a byte now?), QueueNotify's eventfd when the
  * ioeventfd was refused (write), the doorbell's counts (read of its eventfds), the PIT's
  * timerfd, the guest's stats marks (pread of KVM's stats fds), crash reports and the
  * debugger's gate (registers, guest debug). */
@@ -96,9 +96,9 @@ static const int io_calls[] = {
 static const unsigned long no_ioctls[] = { END };
 
 /* The event loop: epoll, stdin, timerfds, the signalfd, eventfds; the PIT's and the UART's
- * interrupt lines. */
+ * interrupt lines; the console's queued output (poll, write). */
 static const int evloop_calls[] = {
-    SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+    SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
     SCMP_SYS(read), SCMP_SYS(timerfd_settime),
     END
 };
@@ -119,10 +119,10 @@ static const unsigned long gdb_ioctls[] = {
 };
 
 /* The main thread, once every thread runs: join them, stop the disks (fdatasync, close
- * the image and the ring), write --stats to the file it opened before (KVM's stats fds
- * by pread; stdio's fstat for the buffer). */
+ * the image and the ring), send the console's last queued output (poll), write --stats
+ * to the file it opened before (KVM's stats fds by pread; stdio's fstat for the buffer). */
 static const int main_calls[] = {
-    SCMP_SYS(close), SCMP_SYS(fdatasync), SCMP_SYS(pread64), SCMP_SYS(fstat),
+    SCMP_SYS(poll), SCMP_SYS(close), SCMP_SYS(fdatasync), SCMP_SYS(pread64), SCMP_SYS(fstat),
     SCMP_SYS(newfstatat), SCMP_SYS(lseek),
     END
 };
