@@ -4,6 +4,7 @@
  * completions raise the interrupt through its irqfd; so no disk access ever exits to, or
  * runs on, a vCPU thread. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,9 @@ void disks_add(struct vm *vm, const char *spec)
             usage_error("--disk %s: the same image as disk %d (%s); a writable image is "
                         "attached once", spec, i, o->path);
     }
+    /* A write past a file-size limit (ulimit -f) then fails with EFBIG, an IOERR for the
+     * guest, instead of SIGXFSZ killing the VMM. */
+    signal(SIGXFSZ, SIG_IGN);
     char err[512];
     if (blk_backend_open(&d->backend, d->path, ro, &crash, err, sizeof err) < 0)
         die("--disk %s", err);
@@ -151,6 +155,7 @@ void disks_stop(struct vm *vm)
         if (d->backend.crash.o.enabled && !d->backend.crash.cut)
             fprintf(stderr, "vmm: disk %s: %llu writes, no power cut\n", d->path,
                     (unsigned long long)d->backend.crash.writes);
-        blk_backend_close(&d->backend);
+        if (blk_backend_close(&d->backend) < 0)
+            fprintf(stderr, "vmm: disk %s: fdatasync at exit: %s\n", d->path, strerror(errno));
     }
 }

@@ -42,7 +42,8 @@
 #define SYSCALL_NAMES 512
 
 /* A role's filter: `common` and its own calls with any arguments; mmap and mprotect
- * without PROT_EXEC; ioctl only with the terminal's requests and the role's own. */
+ * without PROT_EXEC; tgkill to this process; ioctl only with the terminal's requests and
+ * the role's own. */
 struct role {
     const char *name;        /* in the violation message */
     const char *selftest;    /* MINIVMM_SANDBOX_SELFTEST=<this> */
@@ -54,13 +55,13 @@ struct role {
 
 /* Every role: locks, memory for malloc (never executable), signals (the vCPU kick, the
  * SIGSYS handler's return), the clock, stopping the machine (vm_stop kicks vCPUs with
- * pthread_kill) and dying (die: write, exit_group). */
+ * pthread_kill: tgkill, to this process only) and dying (die: write, exit_group). */
 static const int common[] = {
     SCMP_SYS(futex), SCMP_SYS(sched_yield),
     SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise),   /* mmap, mprotect: below */
     SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall),
     SCMP_SYS(clock_gettime),
-    SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),
+    SCMP_SYS(getpid), SCMP_SYS(gettid),                   /* tgkill: below */
     SCMP_SYS(write),
     SCMP_SYS(exit), SCMP_SYS(exit_group),
     END
@@ -233,6 +234,9 @@ static int build(scmp_filter_ctx ctx, const struct role *r)
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
     if (rc == 0)
         rc = allow_ioctls(ctx, terminal_ioctls);
     if (rc == 0)

@@ -1,5 +1,5 @@
-"""Faults of the host, not the guest (docs/security.md): a full disk and a backing file
-truncated under the VMM become I/O errors for the guest; a closed, broken or full stdout
+"""Faults of the host, not the guest (docs/security.md): a full disk, a file-size limit
+and a backing file truncated under the VMM become I/O errors for the guest; a closed, broken or full stdout
 neither kills the VMM nor holds the machine; a GDB client that vanishes mid-packet or
 mid-reply lets the guest go on. (EIO and ENOSPC on every request type, inline and through
 io_uring: tests/unit/test_virtio_blk.c.)"""
@@ -7,7 +7,9 @@ import errno
 import fcntl
 import json
 import os
+import resource
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,29 +50,54 @@ def small_tmpfs(tmp_path):
     subprocess.run(["umount", str(mnt)], check=True)
 
 
-def test_disk_full_is_an_io_error_for_the_guest(vmm, small_tmpfs, tmp_path):
-    """The hand-made guest of test_virtio_blk.py, writing sector 64 instead of 2: on a full
-    tmpfs that sector's page cannot be allocated (ENOSPC), the guest gets IOERR for the
-    write (its status 14) and the VMM exits with the guest's status, not an error."""
+@pytest.fixture
+def far_writer(tmp_path):
+    """The hand-made guest of test_virtio_blk.py, writing sector 64 instead of 2 (32 KiB
+    in, a page of its own); it powers off with 14 if the write gets IOERR."""
+    if shutil.which("as") is None or shutil.which("objcopy") is None:
+        pytest.skip("GNU as/objcopy are needed to assemble the test guest")
     src = test_virtio_blk.GUEST.replace("movl $2, HDR+24", "movl $64, HDR+24")
     assert src != test_virtio_blk.GUEST
     kernel = tmp_path / "k.elf"
     code = assemble(src, tmp_path)
     kernel.write_bytes(pvh_elf([(0x100000, code, len(code))]))
-    img = small_tmpfs / "disk.img"
-    with open(img, "wb") as f:                    # sector 1 "SECT", the rest a hole
+    return str(kernel)
+
+
+def sparse_image(path):
+    """128 sectors, sector 1 starting with "SECT", the rest a hole."""
+    with open(path, "wb") as f:
         f.truncate(512 * 128)
         f.seek(512)
         f.write(b"SECT")
+    return path
+
+
+def test_disk_full_is_an_io_error_for_the_guest(vmm, far_writer, small_tmpfs):
+    """On a full tmpfs the page of sector 64 cannot be allocated (ENOSPC): the guest gets
+    IOERR for the write and the VMM exits with the guest's status, not an error."""
+    img = sparse_image(small_tmpfs / "disk.img")
     fd = os.open(small_tmpfs / "filler", os.O_WRONLY | os.O_CREAT)
     with pytest.raises(OSError) as e:             # fill the tmpfs
         while True:
             os.write(fd, bytes(4096))
     os.close(fd)
     assert e.value.errno == errno.ENOSPC
-    r = vmm("--kernel", str(kernel), "--disk", str(img), timeout=60)
+    r = vmm("--kernel", far_writer, "--disk", str(img), timeout=60)
     assert r.returncode == 14, r                  # the guest saw IOERR on its write
     assert "vmm:" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("opts", ["", ",crash-after=100"])   # io_uring; pwrite inline
+def test_file_size_limit_is_an_io_error_not_sigxfsz(far_writer, tmp_path, opts):
+    """ulimit -f 16 (KiB): the write at 32 KiB fails with EFBIG instead of SIGXFSZ
+    killing the VMM."""
+    img = sparse_image(tmp_path / "disk.img")
+    limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))  # noqa: E731
+    r = subprocess.run([VMM, "--kernel", far_writer, "--disk", f"{img}{opts}"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                       preexec_fn=limit)
+    assert r.returncode == 14, r
 
 
 def assemble(src, tmp_path):

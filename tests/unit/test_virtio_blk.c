@@ -564,6 +564,31 @@ static void image_truncated_while_in_use(bool thread)
     close(notify_fd);
 }
 
+/* The I/O thread's ring runs what the device submits and refuses anything else: a
+ * hijacked I/O thread cannot open files through io_uring behind the seccomp filter. */
+static void ring_refuses_other_operations(void **state)
+{
+    struct io_uring ring;
+    assert_int_equal(blk_ring_init(&ring), 0);
+    uint64_t n = 0;
+    int zero = open("/dev/zero", O_RDONLY);
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_read(sqe, zero, &n, sizeof n, 0);
+    sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_openat(sqe, AT_FDCWD, "/tmp", O_RDONLY, 0);
+    assert_int_equal(io_uring_submit_and_wait(&ring, 2), 2);
+    struct io_uring_cqe *cqe;
+    int res[2], i = 0;
+    unsigned head;
+    io_uring_for_each_cqe(&ring, head, cqe)
+        res[i++] = cqe->res;
+    assert_int_equal(i, 2);
+    assert_int_equal(res[0], sizeof n);
+    assert_int_equal(res[1], -EACCES);
+    io_uring_queue_exit(&ring);
+    close(zero);
+}
+
 static void truncated_inline(void **state) { image_truncated_while_in_use(false); }
 static void truncated_io_uring(void **state) { image_truncated_while_in_use(true); }
 
@@ -596,6 +621,7 @@ int main(void)
         T(power_cut_after_n_writes),
         T(host_errors_inline),
         T(host_errors_io_uring),
+        T(ring_refuses_other_operations),
         T(truncated_inline),
         T(truncated_io_uring),
     };
