@@ -22,6 +22,7 @@
 #define RETRY_NS   1000000ULL
 #define TXQ_SIZE   sizeof ((struct console *)0)->txq
 #define TX_CHUNK   512
+#define TX_RETRY_NS 10000000ULL  /* the event loop retries a full stdout this often */
 #define TX_EXIT_WAIT_MS 1000   /* at exit, how long a full stdout is waited for */
 
 static void help(void)
@@ -96,14 +97,13 @@ void console_tx(void *ctx, uint8_t byte)
     struct console *c = &vm->console;
     pthread_mutex_lock(&c->tx_lock);
     size_t one = 1;
-    if (c->stdout_gone) {
-        /* dropped */
-    } else if (c->txq_len == 0 && writable(0)) {
-        tx_write(c, &byte, &one);
+    if (c->stdout_gone ||
+        (c->txq_len == 0 && writable(0) && (!tx_write(c, &byte, &one) || one == 1))) {
+        /* written, or dropped */
     } else if (c->txq_len < TXQ_SIZE) {
         c->txq[(c->txq_head + c->txq_len++) % TXQ_SIZE] = byte;
         if (c->txq_len == 1)
-            evloop_timer_periodic(c->tx_timer, RETRY_NS);
+            evloop_timer_periodic(c->tx_timer, TX_RETRY_NS);
     } else {
         c->tx_dropped++;
     }
@@ -126,10 +126,9 @@ void console_close(struct vm *vm)
 {
     struct console *c = &vm->console;
     pthread_mutex_lock(&c->tx_lock);
-    uint64_t left = c->txq_len;
-    if (left && !tx_drain(c, TX_EXIT_WAIT_MS))
-        fprintf(stderr, "vmm: console: stdout is full: the last %llu bytes of the guest's "
-                "output are lost\n", (unsigned long long)c->txq_len);
+    if (c->txq_len && !tx_drain(c, TX_EXIT_WAIT_MS))
+        fprintf(stderr, "vmm: console: stdout is full: %llu bytes of the guest's output are "
+                "lost\n", (unsigned long long)(c->txq_len + c->tx_dropped));
     pthread_mutex_unlock(&c->tx_lock);
 }
 

@@ -172,7 +172,7 @@ def test_full_stdout_does_not_hold_the_machine(stalled_stdout):
                        stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE, timeout=120)
     os.close(w)
     assert p.returncode == 5, p
-    assert b"vmm: console: stdout is full: the last" in p.stderr, p.stderr
+    assert b"vmm: console: stdout is full: " in p.stderr, p.stderr
     assert b"\n1\n2\n3\n" in os.read(r, 4096)
 
 
