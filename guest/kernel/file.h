@@ -47,5 +47,7 @@ long pipe_create(uint64_t fds_uva);            /* the pipe system call */
 extern const struct fileops console_fileops;
 void consdev_init(void);                       /* the input thread and the UART hooks */
 long consdev_setfg(int pgid);
+long consdev_tcgetattr(int fd, uint64_t uva);
+long consdev_tcsetattr(int fd, int when, uint64_t uva);
 
 #endif

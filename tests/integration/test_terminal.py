@@ -1,0 +1,141 @@
+"""The guest's terminal through a real pseudo-terminal: the console's line discipline
+(canonical mode, echo, CR to NL, erase, kill, word erase, ^C ^\\ ^Z ^D) as programs other
+than the shell see it, and the shell's line editor (history, cursor keys, Home/End,
+Delete, Tab completion, unknown escape sequences)."""
+import re
+
+from console import console  # noqa: F401 (a fixture: pytest finds it here)
+from conftest import disk_copy
+
+UP, DOWN, LEFT, RIGHT = "\x1b[A", "\x1b[B", "\x1b[D", "\x1b[C"
+
+
+def shell(console, *args):
+    c = console(*args)
+    c.expect("$ ")
+    return c
+
+
+def interrupt(c):
+    """^C until the prompt comes back: the job takes the console's foreground itself, a
+    moment after its command line was echoed."""
+    for _ in range(60):
+        c.send("\x03")
+        try:
+            return c.expect("$ ", timeout=0.5)
+        except AssertionError:
+            pass
+    raise AssertionError("^C did not stop the job")
+
+
+def run(c, line):
+    """Types line and Enter at the prompt; returns what the command printed."""
+    c.send(line + "\r")
+    c.expect(line + "\r\n")              # the editor's echo
+    return c.expect("$ ")[:-2]
+
+
+# --- the line discipline -------------------------------------------------------------
+
+def test_two_typed_lines_reach_wc_as_two_lines(console):
+    c = shell(console)
+    c.send("wc\r")
+    c.expect("wc\r\n")
+    c.send("one two\r")                   # Enter sends CR: it arrives as NL
+    c.expect("one two\r\n")               # echoed by the kernel
+    c.send("three\r")
+    c.expect("three\r\n")
+    c.send("\x04")                        # ^D at the start of a line: end of file
+    c.expect("2 3 14\r\n")
+    c.expect("$ ")
+
+
+def test_cat_echoes_typed_text_once_and_prints_it_once(console):
+    c = shell(console)
+    c.send("cat\r")
+    c.expect("cat\r\n")
+    c.send("hello there\r")
+    seen = c.expect("hello there\r\nhello there\r\n")
+    assert seen.count("hello there") == 2
+    c.send("\x04")
+    c.expect("$ ")
+    c.send("echo after $?\r")
+    c.expect("\r\nafter 0\r\n")
+
+
+def test_erase_kill_and_word_erase_edit_the_line(console):
+    c = shell(console)
+    c.send("cat\r")
+    c.expect("cat\r\n")
+    c.send("abc\x7fd\x08e\r")             # DEL and ^H erase one character each
+    c.expect("\r\nabe\r\n")
+    c.send("junk line\x15good\r")         # ^U: the whole line
+    c.expect("\r\ngood\r\n")
+    c.send("one two \x17three\r")         # ^W: the word before the cursor
+    c.expect("\r\none three\r\n")
+    c.send("\x04")
+    c.expect("$ ")
+
+
+def test_ctrl_d_mid_line_delivers_the_line_without_a_newline(console):
+    c = shell(console)
+    c.send("wc -c\r")
+    c.expect("wc -c\r\n")
+    c.send("abc\x04")                     # the read returns "abc"
+    c.send("\x04")                        # then end of file
+    c.expect("3\r\n")
+    c.expect("$ ")
+
+
+def test_ctrl_c_stops_cat_and_sleep(console):
+    c = shell(console)
+    c.send("cat\r")
+    c.expect("cat\r\n")
+    c.send("typed\r")
+    c.expect("typed\r\ntyped\r\n")         # cat runs, so it has the foreground
+    c.send("more\x03")
+    c.expect("^C")
+    c.expect("$ ")
+    c.send("echo status $?\r")
+    c.expect("\r\nstatus 130\r\n")
+    c.send("sleep 100\r")
+    c.expect("sleep 100\r\n")
+    interrupt(c)
+    c.send("echo status $?\r")
+    c.expect("\r\nstatus 130\r\n")
+
+
+def test_ctrl_backslash_is_sigquit_and_ctrl_z_is_dropped(console):
+    c = shell(console)
+    c.send("cat\r")
+    c.expect("cat\r\n")
+    c.send("a\x1ab\r")                    # ^Z: no job stop here; echoed, then dropped
+    c.expect("\r\nab\r\n")
+    c.send("\x1c")                        # cat has the foreground: it printed "ab"
+    c.expect("Quit\r\n")
+    c.expect("$ ")
+    c.send("echo status $?\r")
+    c.expect("\r\nstatus 131\r\n")
+
+
+def test_the_shell_restores_canonical_mode_for_each_command(console):
+    # The editor runs the console raw; the command after it reads lines again.
+    c = shell(console)
+    for _ in range(2):
+        c.send("head -n 1\r")
+        c.expect("head -n 1\r\n")
+        c.send("x\x7fy\r")
+        c.expect("\r\ny\r\n")
+        c.expect("$ ")
+
+
+def test_termios_calls_from_libctest(console):
+    c = shell(console)
+    c.send("libctest\r")
+    c.expect("termios_calls: ok")
+    c.expect("libctest: 14 passed, 0 failed")
+    c.expect("$ ")
+    c.send("cat\r")                       # libctest restored what it found
+    c.expect("cat\r\n")
+    c.send("still canonical\r")
+    c.expect("still canonical\r\nstill canonical\r\n")
