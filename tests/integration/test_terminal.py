@@ -139,3 +139,70 @@ def test_termios_calls_from_libctest(console):
     c.expect("cat\r\n")
     c.send("still canonical\r")
     c.expect("still canonical\r\nstill canonical\r\n")
+
+
+# --- the shell's line editor ---------------------------------------------------------
+
+def test_up_then_enter_runs_the_previous_command_again(console):
+    c = shell(console)
+    assert "first" in run(c, "echo first")
+    assert "second" in run(c, "echo second")
+    c.send(UP + UP + "\r")
+    c.expect("\r\nfirst\r\n")
+    c.expect("$ ")
+    # The history is now first, second, first: Down walks forward again.
+    c.send(UP + UP + UP + DOWN + "\r")
+    c.expect("\r\nsecond\r\n")
+    c.expect("$ ")
+    c.send("echo draft" + UP + DOWN + "\r")   # past the newest: the line being typed
+    c.expect("\r\ndraft\r\n")
+
+
+def test_left_moves_the_cursor_and_typing_inserts_there(console):
+    c = shell(console)
+    c.send("echo wrld" + LEFT * 3 + "o\r")
+    c.expect("\r\nworld\r\n")
+    c.expect("$ ")
+    c.send("echo ac" + LEFT + "b" + RIGHT + "d\r")
+    c.expect("\r\nabcd\r\n")
+
+
+def test_home_end_and_delete(console):
+    c = shell(console)
+    for home, end in (("\x1b[H", "\x1b[F"), ("\x1b[1~", "\x1b[4~"), ("\x1bOH", "\x1bOF")):
+        c.send("cho x" + home + "e" + end + "y\r")
+        c.expect("\r\nxy\r\n")
+        c.expect("$ ")
+    c.send("echo abXc" + LEFT * 2 + "\x1b[3~\r")
+    c.expect("\r\nabc\r\n")
+
+
+def test_unknown_escape_sequences_are_dropped_whole(console):
+    c = shell(console)
+    # Ctrl-Right (CSI with parameters), a bracketed-paste mark, F2 (SS3), Alt-x, Shift-Tab.
+    c.send("echo a\x1b[1;5C\x1b[200~\x1bOQ\x1bx\x1b[Zb\r")
+    c.expect("\r\nab\r\n")
+    c.expect("$ ")
+    c.send("\x1b[A\x1b[B\r")                 # Up then Down with no history: an empty line
+    c.expect("$ ")
+    c.send("echo $?\r")
+    c.expect("\r\n0\r\n")
+
+
+def test_tab_completes_commands_and_paths(console, tmp_path):
+    c = shell(console, "--disk", disk_copy(tmp_path))
+    c.send("/bin/us\t")
+    c.expect("/bin/usertests ")
+    c.send("\x15ech\t")                      # a program of /bin
+    c.expect("echo ")
+    c.send("done\r")
+    c.expect("\r\ndone\r\n")
+    c.expect("$ ")
+    c.send("pw\t\r")                         # a built-in
+    c.expect("pwd \r\n/\r\n")
+    c.expect("$ ")
+    c.send("ls /bi\t")                       # a directory gets its '/'
+    c.expect("ls /bin/")
+    c.send("\x15/bin/u\t")                   # two candidates: listed under the line
+    seen = c.expect("$ /bin/u")
+    assert "uptime" in seen and "usertests" in seen
