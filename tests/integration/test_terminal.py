@@ -206,3 +206,40 @@ def test_tab_completes_commands_and_paths(console, tmp_path):
     c.send("\x15/bin/u\t")                   # two candidates: listed under the line
     seen = c.expect("$ /bin/u")
     assert "uptime" in seen and "usertests" in seen
+
+
+# --- everyday commands on the terminal -----------------------------------------------
+
+def test_more_pages_space_enter_and_q(console):
+    c = shell(console)
+    c.send("seq 100 | more\r")
+    seen = c.expect("--More--")
+    assert "\r\n23\r\n" in seen and "24" not in seen      # a screen is 23 lines
+    c.send(" ")                                            # space: the next screen
+    seen = c.expect("--More--")
+    assert "\r\n46\r\n" in seen and "47" not in seen
+    c.send("\r")                                           # Enter: one more line
+    seen = c.expect("--More--")
+    assert "47\r\n" in seen and "48" not in seen
+    c.send("q")
+    c.expect("$ ")
+    c.send("echo after $?\r")                              # canonical mode came back
+    c.expect("\r\nafter 0\r\n")
+    c.send("cat\r")
+    c.expect("cat\r\n")
+    c.send("typed\r")
+    c.expect("typed\r\ntyped\r\n")
+
+
+def test_clear_sends_the_ansi_clear(console):
+    c = shell(console)
+    c.send("clear\r")
+    c.expect("\x1b[H\x1b[2J")
+    c.expect("$ ")
+
+
+def test_help_at_the_console(console):
+    c = shell(console)
+    c.send("help\r")
+    c.expect("built in: cd [dir], exit [n], help, pwd, wait")
+    c.expect("$ ")
