@@ -68,6 +68,18 @@ def test_ls_mkdir_mv_rm_ln_df(vmm, disk):
     assert fsck(disk).returncode == 0
 
 
+def test_ls_escapes_names_it_cannot_print(disk):
+    # A name with a control byte, a non-ASCII byte and a backslash, made by touch.
+    name = b"/bad\x01name\xff\\x"
+    assert subprocess.run([VMM, "--disk", disk, "--", "/bin/touch", name]).returncode == 0
+    for args in (["/bin/ls", "/"], ["/bin/ls", "-l", "/"]):
+        r = subprocess.run([VMM, "--disk", disk, "--", *args], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert any(l.endswith(b"bad\\001name\\377\\\\x") for l in lines), lines
+        assert not any(b"\x01" in l or b"\xff" in l for l in lines)
+
+
 def test_raw_disk_io_on_a_second_disk(vmm, disk, tmp_path):
     scratch = tmp_path / "scratch.img"
     with open(scratch, "wb") as f:
