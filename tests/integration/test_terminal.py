@@ -243,3 +243,35 @@ def test_help_at_the_console(console):
     c.send("help\r")
     c.expect("built in: cd [dir], exit [n], help, pwd, wait")
     c.expect("$ ")
+
+
+def test_stty_shows_and_changes_the_settings(console):
+    c = shell(console)
+    c.send("stty\r")
+    c.expect("\r\nicanon echo isig icrnl -opost -onlcr\r\n")
+    c.expect("$ ")
+    c.send("stty opost onlcr; echo two; stty -onlcr; echo one\r")
+    # The guest sends CR NL itself now, and the VMM's terminal adds its CR before the NL.
+    c.expect("\r\ntwo\r\r\none\r\n")
+    c.expect("$ ")
+    c.send("stty -echo; cat\r")              # the shell restores what it found: no echo
+    c.expect("cat\r\n")
+    c.send("secret\r")
+    seen = c.expect("secret\r\n")
+    assert seen.count("secret") == 1          # cat's output only
+    c.send("\x04")
+    c.expect("$ ")
+    c.send("stty sane; stty\r")
+    c.expect("\r\nicanon echo isig icrnl -opost -onlcr\r\n")
+    c.send("stty bogus\r")
+    c.expect("stty: unknown setting bogus")
+
+
+def test_typed_ahead_while_a_command_runs(console):
+    # Typed while sleep runs: the kernel echoes it and holds it; the shell's editor gets it.
+    c = shell(console)
+    c.send("sleep 0.5\r")
+    c.expect("sleep 0.5\r\n")
+    c.send("echo typed ahead\r")
+    c.expect("\r\ntyped ahead\r\n")
+    c.expect("$ ")
