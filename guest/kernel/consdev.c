@@ -224,8 +224,10 @@ static struct file *console_fd(int fd, long *err)
 }
 
 /* tcgetattr(fd, struct termios *) */
-long consdev_tcgetattr(int fd, uint64_t uva)
+long sys_tcgetattr(struct trapframe *tf)
 {
+    int fd = (int)tf->rdi;
+    uint64_t uva = tf->rsi;
     long err;
     if (!console_fd(fd, &err)) return err;
     acquire(&cons.lock, mycpuid());
@@ -236,8 +238,10 @@ long consdev_tcgetattr(int fd, uint64_t uva)
 
 /* tcsetattr(fd, when, const struct termios *): leaving canonical mode hands the line
  * being edited to readers; TCSAFLUSH discards all pending input. */
-long consdev_tcsetattr(int fd, int when, uint64_t uva)
+long sys_tcsetattr(struct trapframe *tf)
 {
+    int fd = (int)tf->rdi, when = (int)tf->rsi;
+    uint64_t uva = tf->rdx;
     long err;
     if (!console_fd(fd, &err)) return err;
     if (when < TCSANOW || when > TCSAFLUSH) return -EINVAL;

@@ -61,12 +61,6 @@ static long sys_sbrk(struct trapframe *tf) { return uvm_sbrk(&myproc()->as, (lon
 static long sys_munmap(struct trapframe *tf) { return uvm_munmap(&myproc()->as, ARG0, ARG1); }
 static long sys_setfg(struct trapframe *tf) { return consdev_setfg((int)ARG0); }
 static long sys_getpgid(struct trapframe *tf) { return proc_getpgid((int)ARG0); }
-static long sys_tcgetattr(struct trapframe *tf) { return consdev_tcgetattr((int)ARG0, ARG1); }
-
-static long sys_tcsetattr(struct trapframe *tf)
-{
-    return consdev_tcsetattr((int)ARG0, (int)ARG1, ARG2);
-}
 static long sys_tsc_khz(struct trapframe *tf) { return (long)tsc_khz(); }
 
 static long sys_waitpid(struct trapframe *tf)
@@ -100,8 +94,7 @@ static const sysfn systab[NSYSCALL] = {
     [SYS_sbrk] = sys_sbrk,         [SYS_mmap] = sys_mmap,
     [SYS_munmap] = sys_munmap,     [SYS_setpgid] = sys_setpgid,
     [SYS_setfg] = sys_setfg,       [SYS_tsc_khz] = sys_tsc_khz,
-    [SYS_getpgid] = sys_getpgid,   [SYS_tcgetattr] = sys_tcgetattr,
-    [SYS_tcsetattr] = sys_tcsetattr,
+    [SYS_getpgid] = sys_getpgid, [SYS_tcgetattr] = sys_tcgetattr, [SYS_tcsetattr] = sys_tcsetattr,
     /* 40-49: scheduling (sched_sys.c) */
     [SYS_setsched] = sys_setsched, [SYS_getsched] = sys_getsched,
     [SYS_settickets] = sys_settickets, [SYS_setlevel] = sys_setlevel,
