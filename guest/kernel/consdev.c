@@ -13,9 +13,11 @@
  * Readers take from the queue of delivered bytes, killably. In canonical mode a read
  * returns at most one line; ^D is kept in the queue as the end-of-file mark: a read that
  * starts at it returns 0 and consumes it, one that ends at it (^D mid-line) consumes it
- * too, so the line arrives without a newline. Output goes straight from the user's pages
- * to the UART; OPOST|ONLCR sends each NL as CR NL. Both are off by default because the
- * VMM's terminal already turns NL into CR NL and `vmm -- cmd > file` must stay byte-exact.
+ * too, so the line arrives without a newline. Switching modes keeps what was typed: a
+ * half-edited line goes to raw readers, unread raw bytes are typed again into canonical
+ * mode (tcsetattr). Output goes straight from the user's pages to the UART; OPOST|ONLCR
+ * sends each NL as CR NL. Both are off by default because the VMM's terminal already
+ * turns NL into CR NL and `vmm -- cmd > file` must stay byte-exact.
  * The settings are one per console, as a tty's are: tcgetattr/tcsetattr on any fd of it. */
 #include "abi/syscall.h"
 #include "abi/termios.h"
@@ -35,6 +37,8 @@ static struct {
     int len;
     int fg;                     /* foreground process group, 0 if none */
     struct termios t;
+    char echo[64];              /* echo of one chunk of input: one UART burst, not one per key */
+    int necho;
 } cons = {
     .lock = { 0, -1 },
     .t = { .c_iflag = ICRNL, .c_lflag = ISIG | ICANON | ECHO },
@@ -57,15 +61,29 @@ static void tty_out(const char *s, uint64_t n)
     console_write(s + start, n - start);
 }
 
+static void echo_flush(void)
+{
+    tty_out(cons.echo, cons.necho);
+    cons.necho = 0;
+}
+
+static void echo_put(const char *s, int n)
+{
+    while (n-- > 0) {
+        if (cons.necho == sizeof cons.echo) echo_flush();
+        cons.echo[cons.necho++] = *s++;
+    }
+}
+
 /* Echoes c as typed: control characters other than tab and NL as ^X. */
 static void echo(char c)
 {
     if (!(cons.t.c_lflag & ECHO)) return;
     if ((unsigned char)c < ' ' && c != '\t' && c != '\n') {
         char two[2] = { '^', c + '@' };
-        tty_out(two, 2);
+        echo_put(two, 2);
     } else {
-        tty_out(&c, 1);
+        echo_put(&c, 1);
     }
 }
 
@@ -75,7 +93,7 @@ static void rubout(void)
     char c = cons.line[--cons.len];
     if (!(cons.t.c_lflag & ECHO)) return;
     int width = (unsigned char)c < ' ' && c != '\t' ? 2 : 1;
-    while (width--) console_write("\b \b", 3);
+    while (width--) echo_put("\b \b", 3);
 }
 
 static void deliver(const char *s, int n)
@@ -130,6 +148,7 @@ static void consd(void)
         acquire(&cons.lock, mycpuid());
         for (size_t i = 0; i < n; i++)
             input(buf[i]);
+        echo_flush();
         wakeup(&cons.q);
         release(&cons.lock);
     }
@@ -237,7 +256,10 @@ long sys_tcgetattr(struct trapframe *tf)
 }
 
 /* tcsetattr(fd, when, const struct termios *): leaving canonical mode hands the line
- * being edited to readers; TCSAFLUSH discards all pending input. */
+ * being edited to readers; entering it takes the bytes that came in raw and are still
+ * unread as typed again (they were not echoed, CR was not turned into NL): a line typed
+ * ahead while the shell's editor still had the console raw reaches the command whole.
+ * TCSAFLUSH discards all pending input. */
 long sys_tcsetattr(struct trapframe *tf)
 {
     int fd = (int)tf->rdi, when = (int)tf->rsi;
@@ -252,12 +274,20 @@ long sys_tcsetattr(struct trapframe *tf)
         cons.tail = cons.head;
         cons.len = 0;
     }
+    static char again[CONS_Q];              /* guarded by cons.lock */
+    uint64_t n = 0;
     if ((cons.t.c_lflag & ICANON) && !(t.c_lflag & ICANON)) {
         deliver(cons.line, cons.len);
         cons.len = 0;
-        wakeup(&cons.q);
+    } else if (!(cons.t.c_lflag & ICANON) && (t.c_lflag & ICANON)) {
+        for (; cons.tail != cons.head; n++)
+            again[n] = cons.q[cons.tail++ % CONS_Q];
     }
     cons.t = t;
+    for (uint64_t i = 0; i < n; i++)
+        input(again[i]);
+    echo_flush();
+    wakeup(&cons.q);
     release(&cons.lock);
     return 0;
 }

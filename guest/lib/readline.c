@@ -13,14 +13,16 @@
  *
  * The cursor is kept at `pos` on the terminal: every edit redraws from the first changed
  * character to the end and moves back with backspaces (lines longer than the terminal's
- * width wrap and then redraw badly: a known limit). Input comes through stdin's buffer, so
- * bytes typed ahead stay there for the next call. */
+ * width wrap and then redraw badly: a known limit). Keys are read from fd 0 one byte per
+ * read, past stdin's buffer, as Unix shells do: what is typed ahead after the Enter stays
+ * in the kernel for the command that runs next. */
 #include <dirent.h>
 #include <readline.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <unistd.h>
 
 #define CTRL(c)   ((c) & 0x1f)
 #define DEL       0x7f
@@ -76,15 +78,22 @@ static void replace(size_t from, size_t to, const char *s, size_t k)
     redraw(from, old_len);
 }
 
+static int byte(void)
+{
+    unsigned char c;
+    fflush(stdout);                           /* the echo shows before the read blocks */
+    return read(0, &c, 1) == 1 ? c : EOF;
+}
+
 /* The next key: a byte, a K_* for a known escape sequence, K_NONE for an unknown one, or
  * EOF. */
 static int key(void)
 {
-    int c = getchar();
+    int c = byte();
     if (c != ESC) return c;
-    c = getchar();
+    c = byte();
     if (c == 'O') {                           /* SS3: one final byte */
-        c = getchar();
+        c = byte();
         switch (c) {
         case 'A': return K_UP;    case 'B': return K_DOWN;
         case 'C': return K_RIGHT; case 'D': return K_LEFT;
@@ -94,7 +103,7 @@ static int key(void)
     }
     if (c != '[') return c == EOF ? EOF : K_NONE;   /* ESC x (Alt-x): dropped */
     int param = 0;                            /* CSI: parameters, intermediates, final */
-    while ((c = getchar()) != EOF && c >= 0x20 && c < 0x40)
+    while ((c = byte()) != EOF && c >= 0x20 && c < 0x40)
         if (c >= '0' && c <= '9') param = param * 10 + (c - '0');
     switch (c) {
     case 'A': return K_UP;    case 'B': return K_DOWN;

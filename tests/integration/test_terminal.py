@@ -98,6 +98,7 @@ def test_ctrl_c_stops_cat_and_sleep(console):
     c.expect("$ ")
     c.send("echo status $?\r")
     c.expect("\r\nstatus 130\r\n")
+    c.expect("$ ")                       # typed before it, a line would be typed ahead
     c.send("sleep 100\r")
     c.expect("sleep 100\r\n")
     interrupt(c)
@@ -225,6 +226,7 @@ def test_more_pages_space_enter_and_q(console):
     c.expect("$ ")
     c.send("echo after $?\r")                              # canonical mode came back
     c.expect("\r\nafter 0\r\n")
+    c.expect("$ ")
     c.send("cat\r")
     c.expect("cat\r\n")
     c.send("typed\r")
@@ -275,3 +277,10 @@ def test_typed_ahead_while_a_command_runs(console):
     c.send("echo typed ahead\r")
     c.expect("\r\ntyped ahead\r\n")
     c.expect("$ ")
+    # Typed in one go at the prompt: the line after the command's is the command's input,
+    # not left in the shell's buffer.
+    c.send("head -n 1\rfor head\r")
+    c.expect("for head\r\n")
+    c.expect("$ ")
+    c.send("echo next\r")
+    c.expect("\r\nnext\r\n")
