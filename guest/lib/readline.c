@@ -171,15 +171,16 @@ static void list(const struct matches *m)
     back(ed.len - ed.pos);
 }
 
-/* Tab: the first word completes to a command (readline_commands, then /bin), any other
- * to a path. One candidate is inserted whole, with '/' after a directory or ' ' after
+/* Tab: a command word (the first, or the first after |, ; or &) completes to a command
+ * (readline_commands, then /bin), any other to a path. One candidate is inserted whole, with '/' after a directory or ' ' after
  * anything else; several extend the word to what they share, or are listed. */
 static void complete(void)
 {
     size_t start = ed.pos;
-    while (start > 0 && ed.line[start - 1] != ' ' && ed.line[start - 1] != '\t') start--;
-    size_t s = 0;
-    while (s < start && (ed.line[s] == ' ' || ed.line[s] == '\t')) s++;
+    while (start > 0 && !strchr(" \t|;&<>", ed.line[start - 1])) start--;
+    size_t s = start;
+    while (s > 0 && (ed.line[s - 1] == ' ' || ed.line[s - 1] == '\t')) s--;   /* a command? */
+    int command = s == 0 || strchr("|;&", ed.line[s - 1]);
     char word[256];
     size_t wlen = ed.pos - start;
     if (wlen >= sizeof word) return;
@@ -189,7 +190,7 @@ static void complete(void)
     const char *base = slash ? slash + 1 : word;
     size_t k = strlen(base);
     struct matches m = { .n = 0 };
-    if (s == start && !slash) {
+    if (command && !slash) {
         for (const char *const *c = readline_commands; c && *c; c++)
             if (strncmp(*c, word, k) == 0) add_match(&m, *c, 0);
         scan_dir(&m, "/bin", word, k);

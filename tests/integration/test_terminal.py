@@ -204,6 +204,11 @@ def test_tab_completes_commands_and_paths(console, tmp_path):
     c.expect("$ ")
     c.send("ls /bi\t")                       # a directory gets its '/'
     c.expect("ls /bin/")
+    c.send("\x15echo xy | gre\t")           # a command again after a "|"
+    c.expect("| grep ")
+    c.send("y\r")
+    c.expect("\r\nxy\r\n")
+    c.expect("$ ")
     c.send("\x15/bin/u\t")                   # two candidates: listed under the line
     seen = c.expect("$ /bin/u")
     assert "uptime" in seen and "usertests" in seen
