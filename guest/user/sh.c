@@ -311,7 +311,7 @@ static int builtin_help(struct cmd *c)
     closedir(d);
     printf("programs in /bin:\n");
     for (int i = 0; i < n; i++)
-        printf("%-13s%s", sorted[i], i % 6 == 5 || i == n - 1 ? "\n" : "");
+        printf(i % 6 == 5 || i == n - 1 ? "%s\n" : "%-13s", sorted[i]);
     return 0;
 }
 
