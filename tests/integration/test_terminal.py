@@ -81,9 +81,12 @@ def test_ctrl_d_mid_line_delivers_the_line_without_a_newline(console):
     c = shell(console)
     c.send("wc -c\r")
     c.expect("wc -c\r\n")
-    c.send("abc\x04")                     # the read returns "abc"
-    c.send("\x04")                        # then end of file
-    c.expect("3\r\n")
+    c.send("abc\x04")                     # the read returns "abc", echoed, not end of file
+    c.expect("abc")
+    c.send("de\r")
+    c.expect("de\r\n")
+    c.send("\x04")                        # at the start of a line: end of file
+    c.expect("6\r\n")
     c.expect("$ ")
 
 
