@@ -244,6 +244,7 @@ static void load_guest(const struct options *o)
         .ram_size = vm.mem.size, .ncpus = vm.ncpus, .bootargs = o->cmdline,
         .command = o->command, .syscall_gate = vm.syscall_gate,
         .host_backend = vm.host_backend, .tick = o->tick, .board = &vm.board,
+        .console = isatty(STDIN_FILENO) ? "terminal" : "stream",
     };
     if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
         die("device tree: %s", err);

@@ -218,6 +218,10 @@ const struct fileops console_fileops = { cons_read, cons_write, NULL };
 
 void consdev_init(void)
 {
+    /* Input from a pipe or a file (the VMM says so) is not typed: echoing it would only
+     * mix it into the output. */
+    if (bootinfo.console && strcmp(bootinfo.console, "stream") == 0)
+        cons.t.c_lflag &= ~ECHO;
     if (!kthread_start("consd", consd)) panic("consdev: no process for consd");
 }
 

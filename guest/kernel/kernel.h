@@ -131,6 +131,7 @@ struct bootinfo {
     uint64_t initrd_size;
     uint64_t ram_size;
     const char *tick;               /* "lapic" (default) or "pit" */
+    const char *console;            /* "terminal" (default) or "stream": no echo */
 };
 extern struct bootinfo bootinfo;
 /* The value of key=VALUE on the kernel command line, copied into buf (n bytes, always

@@ -325,7 +325,8 @@ static int termios_calls(void)
     close(fds[0]), close(fds[1]);
     if (!isatty(0)) return 1;                  /* stdin redirected: nothing more to check */
     CHECK(tcgetattr(0, &t) == 0);
-    CHECK((t.c_lflag & (ICANON | ECHO | ISIG)) == (ICANON | ECHO | ISIG) && (t.c_iflag & ICRNL));
+    /* Echo is on when a person types (the VMM's stdin is a terminal), off for a stream. */
+    CHECK((t.c_lflag & (ICANON | ISIG)) == (ICANON | ISIG) && (t.c_iflag & ICRNL));
     raw = t;
     cfmakeraw(&raw);
     CHECK(!(raw.c_lflag & (ICANON | ECHO | ISIG)) && !(raw.c_iflag & ICRNL));
