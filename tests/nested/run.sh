@@ -26,6 +26,8 @@ usage: run.sh [--modes 1,0] [--floor | --quick | --full] [--run 'CMD;CMD']
                  s) means the system inside has stopped: ask QEMU's monitor where the CPU
                  is, send an NMI (the kernel panics with a backtrace), end QEMU (default 45)
   --beat         the bed's heartbeat period (default 5; 0: none, for testing --stall)
+  --nudge        every this many s, an interrupt from outside (a key press) that makes
+                 QEMU deliver an interrupt it lost (default 1; 0: none; docs/nested-bed.md)
 EOF
     exit 2
 }
@@ -33,7 +35,7 @@ EOF
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
 modes=1,0 level=quick run="" limit=300 check_limit=60 gdb="" gdb_port="" repeat=1
-stall=45 beat=5
+stall=45 beat=5 nudge=1
 while [ $# -gt 0 ]; do
     case $1 in
     --modes)         modes=$2; shift ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
     --repeat)        repeat=$2; shift ;;
     --stall)         stall=$2; shift ;;
     --beat)          beat=$2; shift ;;
+    --nudge)         nudge=$2; shift ;;
     --build)         build=$2; shift ;;
     *)               usage ;;
     esac
@@ -57,6 +60,7 @@ done
 nested=$build/nested
 kernel=$nested/kernel/vmlinuz initramfs=$nested/initramfs.cpio.gz log=$nested/console.log
 monitor=$nested/monitor.sock pidfile=$nested/qemu.pid stall_report=$nested/stall.txt
+nudge_sock=$nested/nudge.sock
 # GDB sessions: a NIC whose guest port 1234 (payload.sh's relay) is the host's loopback PORT.
 net=""
 if [ "$level" = gdb ]; then
@@ -93,6 +97,12 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 monitor() {
     python3 "$here/monitor.py" "$monitor" "$@" | grep -v '^\(XMM\|FPR\|YMM\)'
 }
+qemu_threads() {
+    for t in /proc/"$1"/task/*; do
+        echo "  $(cat "$t/comm" 2>/dev/null): $(cut -d' ' -f3,14,15 "$t/stat" 2>/dev/null)" \
+             "wchan $(cat "$t/wchan" 2>/dev/null)"
+    done
+}
 watchdog() {
     while sleep 2; do
         [ -s "$pidfile" ] || continue
@@ -107,6 +117,17 @@ watchdog() {
             sleep 1
             echo "run.sh: one second later:"
             monitor 'info registers' 'x/4i $pc'
+            # On the host: is QEMU's vCPU thread executing (the CPU inside spins) or
+            # asleep (it halted and no interrupt comes)? And where QEMU's threads are.
+            echo "run.sh: QEMU's threads on the host (state, utime, stime in ticks; 2 s apart):"
+            qemu_threads "$qemu"
+            sleep 2
+            qemu_threads "$qemu"
+            if command -v gdb >/dev/null; then
+                echo "run.sh: QEMU's threads' stacks (gdb):"
+                timeout 30 gdb -batch -nx -p "$qemu" -ex 'thread apply all bt 12' 2>&1 |
+                    grep -E '^(Thread|#)' | head -n 80
+            fi
             echo "run.sh: sending an NMI (the kernel panics with its backtrace)"
             monitor nmi
         } >"$stall_report" 2>&1
@@ -121,16 +142,30 @@ watchdog() {
 
 start=$(ms)
 echo "run.sh: qemu (TCG, nested SVM), npt modes $modes, payload $level; console in $log"
-rm -f "$pidfile" "$stall_report" "$monitor"
+rm -f "$pidfile" "$stall_report" "$monitor" "$nudge_sock"
 : >"$log"
 watchdog &
 watchdog_pid=$!
+# The nudge. QEMU 7.2's TCG can lose the request for an interrupt that is pending in the
+# emulated LAPIC (seen with L1's timer, vector 0xec, after a 2-vCPU guest of kvm_amd spun
+# with interrupts masked while KVM had an interrupt waiting for it): the interrupt then
+# stays in IRR, undelivered, and the system inside stops for good, since its next timer
+# interrupt is programmed by the lost one. Any new interrupt makes QEMU look at the LAPIC
+# again, so a key press (PS/2, no console input: shift) every $nudge s bounds such a stop
+# to $nudge s. docs/nested-bed.md has the evidence.
+nudge_pid=""
+if [ "$nudge" != 0 ]; then
+    python3 "$here/monitor.py" --every "$nudge" "$nudge_sock" 'sendkey shift' >/dev/null 2>&1 &
+    nudge_pid=$!
+fi
+nudge_mon=""
+[ -n "$nudge_pid" ] && nudge_mon="-monitor unix:$nudge_sock,server,nowait"
 # The console's \r\n becomes \n and the firmware's terminal resets go; every line the bed
 # prints is shown with the wall time since QEMU started (not its heartbeat lines).
 # shellcheck disable=SC2086
 timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu qemu64,+svm,+npt \
     -smp 1 -m 2G -nographic -no-reboot -nodefaults -serial stdio \
-    -monitor "unix:$monitor,server,nowait" -pidfile "$pidfile" $net \
+    -monitor "unix:$monitor,server,nowait" $nudge_mon -pidfile "$pidfile" $net \
     -kernel "$kernel" -initrd "$initramfs" -append "$append" </dev/null 2>&1 |
     sed -u 's/\r$//; s/\x1bc//g; s/\x1b\[[0-9;?]*[A-Za-z]//g' | tee "$log" |
     while IFS= read -r line; do
@@ -138,6 +173,7 @@ timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu qemu64,+sv
         nested:*) t=$(($(ms) - start)); printf '%4d.%ds %s\n' $((t / 1000)) $((t % 1000 / 100)) "$line" ;;
         esac
     done
+[ -n "$nudge_pid" ] && kill "$nudge_pid" 2>/dev/null
 # A watchdog that has fired finishes its report and ends QEMU; else it is not needed now.
 [ -e "$stall_report" ] || kill "$watchdog_pid" 2>/dev/null
 wait "$watchdog_pid" 2>/dev/null
@@ -151,7 +187,7 @@ if [ -s "$stall_report" ]; then
     cat "$stall_report"
     echo "run.sh: (this report is in $stall_report)"
 fi
-rm -f "$monitor" "$pidfile"
+rm -f "$monitor" "$pidfile" "$nudge_sock"
 
 ok=0
 if ! grep -q '^nested: done' "$log"; then
