@@ -63,7 +63,9 @@ echo "nested: detectors: softlockup $(sysctl_of soft_watchdog) (thresh $(sysctl_
      "RCU stall $(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null || echo none) s," \
      "unknown NMI panic $(sysctl_of unknown_nmi_panic)"
 if [ "$beat" -gt 0 ]; then
-    (while sleep "$beat"; do echo "nested-beat: $(cut -d' ' -f1 /proc/uptime)"; done) &
+    (while sleep "$beat"; do
+        [ -e /tmp/printing ] || echo "nested-beat: $(cut -d' ' -f1 /proc/uptime)"
+    done) &
 fi
 
 # Print one mode's result line from the check results the payload wrote.

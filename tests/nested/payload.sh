@@ -77,7 +77,13 @@ run() {
         fi
     fi
     out=$(tr -d '\r' </tmp/check.out)
-    [ -n "$out" ] && [ "$status" -ne 0 -o "$quiet_pass" = 0 ] && echo "$out" | sed 's/^/    | /'
+    # /tmp/printing keeps init.sh's heartbeat out of the middle of the output block (tools
+    # such as bench/nested.py parse it).
+    if [ -n "$out" ] && [ "$status" -ne 0 -o "$quiet_pass" = 0 ]; then
+        : >/tmp/printing
+        echo "$out" | sed 's/^/    | /'
+        rm -f /tmp/printing
+    fi
 }
 
 # The state of process $1: R S D Z T ..., or "" once it is gone.
