@@ -58,3 +58,20 @@ $(BUILD)/bench/floor: $(BUILD)/obj/bench/floor.o
 $(BUILD)/bench/floor-static: $(BUILD)/obj/bench/floor.o
 	@mkdir -p $(dir $@)
 	$(CC) -static -o $@ $^
+
+# --- Stress: the checks that once hung the bed (issue 16), many times over. ---
+#   make nested-stress [N=50] [STRESS_MODES=1,0]   on the nested bed: one QEMU boot, each
+#        npt mode runs the list N times (run.sh --repeat); a hang is dumped, not waited on
+#   make host-stress [N=50]                        the same list with build/vmm on this host
+# Neither is part of `make test`.
+N            ?= 50
+STRESS_MODES ?= 1,0
+NESTED_STRESS := vmm -- /bin/usertests;vmm --cpus 2 -- /bin/usertests;vmm --cpus 2 -- /bin/grind 3000 2
+.PHONY: nested-stress host-stress
+nested-stress: $(NESTED_PAYLOAD)
+	@$(MAKE) --no-print-directory $(NESTED_INITRAMFS)
+	sh tests/nested/run.sh --modes $(STRESS_MODES) --repeat $(N) --run '$(NESTED_STRESS)' \
+	    --timeout $$((120 + 60 * $(N))) --build $(BUILD)
+
+host-stress: $(BUILD)/vmm $(BUILD)/guest/kernel.elf $(BUILD)/guest/initrd.cpio
+	sh tests/nested/stress-host.sh -n $(N) --build $(BUILD) --run '$(NESTED_STRESS)'

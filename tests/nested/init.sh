@@ -8,8 +8,15 @@
 #   nested.run="CMD;CMD"    commands for the cmdline level, each must exit 0
 #   nested.timeout=SECS     per-check time limit (default 60)
 #   nested.gdb=NAME,NAME    the gdb level's scripts (/gdb/NAME.gdb; gdb itself is on the host)
+#   nested.repeat=N         the cmdline level runs its list N times (default 1)
+#   nested.beat=SECS        a heartbeat line every SECS s (default 5; 0: none)
 # Console protocol (run.sh and test_nested.py read it):
 #   nested: init at T s                        once, T = uptime when /init started
+#   nested: detectors: ...                     the kernel's stall detectors, as set
+#   nested-beat: T                             every nested.beat s while /init runs: the
+#                                              system schedules (run.sh's no-progress
+#                                              watchdog counts every console line)
+#   nested: npt=M: hang| ...                   what a check that timed out was doing
 #   nested: npt=M: check PASS|FAIL NAME ...    one per check, from /payload.sh
 #   nested: npt=M: PASS N checks               one per mode, or
 #   nested: npt=M: FAIL FIRST-FAILURE [(+K more)]
@@ -27,8 +34,8 @@ export PATH=/bin:/sbin
 echo
 echo "nested: init at $(cut -d' ' -f1 /proc/uptime) s"
 
-modes=1,0 level=quick
-NESTED_RUN="" NESTED_CHECK_TIMEOUT=60 NESTED_GDB=""
+modes=1,0 level=quick beat=5
+NESTED_RUN="" NESTED_CHECK_TIMEOUT=60 NESTED_GDB="" NESTED_REPEAT=1
 cmdline=$(cat /proc/cmdline)
 for word in $cmdline; do
     case $word in
@@ -36,13 +43,30 @@ for word in $cmdline; do
     nested.payload=*) level=${word#*=} ;;
     nested.timeout=*) NESTED_CHECK_TIMEOUT=${word#*=} ;;
     nested.gdb=*)     NESTED_GDB=${word#*=} ;;
+    nested.repeat=*)  NESTED_REPEAT=${word#*=} ;;
+    nested.beat=*)    beat=${word#*=} ;;
     esac
 done
 # nested.run is quoted and may hold spaces: take it from the whole line.
 case $cmdline in
 *'nested.run="'*) NESTED_RUN=$(echo "$cmdline" | sed 's/.*nested\.run="\([^"]*\)".*/\1/') ;;
 esac
-export NESTED_RUN NESTED_CHECK_TIMEOUT NESTED_GDB
+export NESTED_RUN NESTED_CHECK_TIMEOUT NESTED_GDB NESTED_REPEAT
+
+# A hang must leave evidence. `quiet` kept the boot short; from here on the kernel prints
+# everything on the console (stall reports, their stacks, sysrq output). run.sh turns the
+# stall detectors on (their parameters); say what they are.
+echo 8 >/proc/sys/kernel/printk
+sysctl_of() { cat "/proc/sys/kernel/$1" 2>/dev/null || echo none; }
+echo "nested: detectors: softlockup $(sysctl_of soft_watchdog) (thresh $(sysctl_of watchdog_thresh) s)," \
+     "hung task $(sysctl_of hung_task_timeout_secs) s," \
+     "RCU stall $(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null || echo none) s," \
+     "unknown NMI panic $(sysctl_of unknown_nmi_panic)"
+if [ "$beat" -gt 0 ]; then
+    (while sleep "$beat"; do
+        [ -e /tmp/printing ] || echo "nested-beat: $(cut -d' ' -f1 /proc/uptime)"
+    done) &
+fi
 
 # Print one mode's result line from the check results the payload wrote.
 summarize() {

@@ -12,6 +12,12 @@
 level=$1 results=$2
 mode=${NESTED_MODE:-npt=?}
 limit=${NESTED_CHECK_TIMEOUT:-60}
+KILL_AFTER=10
+repeat=${NESTED_REPEAT:-1}
+# With repeats, a passing check's output is not printed (only its PASS line).
+quiet_pass=0
+[ "$repeat" -gt 1 ] && quiet_pass=1
+tag=""
 
 # `vmm` in a check is the static VMM with its bundled guest beside it (mkinitramfs.sh).
 VMM_DIR=/opt/minivmm
@@ -20,15 +26,18 @@ note() { echo "nested: $mode: $*"; }
 
 # Record one check's verdict: report PASS|FAIL NAME [WHY].
 report() {
-    verdict=$1 name=$2 suffix=${3:+ ($3)}
+    verdict=$1 name=$2$tag suffix=${3:+ ($3)}
     note "check $verdict $name$suffix"
     echo "$verdict $name$suffix" >>"$results"
 }
 
-# Run a check's command under the time limit.
-# Sets out (stdout and stderr, \r removed), status, and missing (a needed file that is absent).
+# Run a check's command under the time limit ($limit s). At the limit the check's processes
+# are dumped (hang_dump), then sent SIGTERM; KILL_AFTER s later, if any is left, dumped again
+# and sent SIGKILL; a process that survives even that (stuck in the kernel, state D) is
+# reported and left behind. Sets out (stdout and stderr, \r removed), status, missing (a
+# needed file that is absent) and timed_out ("" if the command ended by itself).
 run() {
-    missing="" out="" status=""
+    missing="" out="" status="" timed_out=""
     case $1 in
     vmm)   need=$VMM_DIR/vmm
            # The bundled guest is needed unless the check names its own.
@@ -40,16 +49,99 @@ run() {
     [ -n "$missing" ] && return
     # Into a file, not a pipe: a child left behind by a timed-out command must not hold
     # the check up until it exits.
-    timeout "$limit" "$@" >/tmp/check.out 2>&1 </dev/null
-    status=$?
+    "$@" >/tmp/check.out 2>&1 </dev/null &
+    pid=$!
+    if wait_gone "$pid" "$limit"; then
+        wait "$pid"
+        status=$?
+    else
+        note "check timed out after ${limit}s: $*"
+        hang_dump "$pid" "after ${limit}s"
+        kill -TERM "$pid" 2>/dev/null
+        timed_out=" (SIGTERM)"
+        if wait_gone "$pid" "$KILL_AFTER"; then
+            wait "$pid"
+            status=$?
+        else
+            hang_dump "$pid" "${KILL_AFTER}s after SIGTERM"
+            kill -KILL "$pid" 2>/dev/null
+            timed_out=", SIGTERM did not end it: SIGKILL"
+            if wait_gone "$pid" "$KILL_AFTER"; then
+                wait "$pid"
+                status=$?
+            else
+                hang_dump "$pid" "${KILL_AFTER}s after SIGKILL: unkillable, left behind"
+                timed_out=", not even SIGKILL ended it (left behind)"
+                status=124
+            fi
+        fi
+    fi
     out=$(tr -d '\r' </tmp/check.out)
-    [ -n "$out" ] && echo "$out" | sed 's/^/    | /'
+    # /tmp/printing keeps init.sh's heartbeat out of the middle of the output block (tools
+    # such as bench/nested.py parse it).
+    if [ -n "$out" ] && [ "$status" -ne 0 -o "$quiet_pass" = 0 ]; then
+        : >/tmp/printing
+        echo "$out" | sed 's/^/    | /'
+        rm -f /tmp/printing
+    fi
+}
+
+# The state of process $1: R S D Z T ..., or "" once it is gone.
+proc_state() {
+    st=""
+    [ -r "/proc/$1/stat" ] && read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null
+    echo "$st"
+}
+
+# Wait up to $2 seconds for child $1 to end (exit, not yet reaped, counts); 0 if it did.
+wait_gone() {
+    n=$(($2 * 4))
+    while :; do
+        case $(proc_state "$1") in ""|Z|X) return 0 ;; esac
+        [ "$n" -le 0 ] && return 1
+        n=$((n - 1))
+        sleep 0.25
+    done
+}
+
+# A thread's state, CPU time in ticks (utime, stime) and last CPU from /proc/PID/task/TID.
+task_stat() {
+    cut -d' ' -f2,3,14,15,39 "$1/stat" 2>/dev/null |
+        { read -r comm st ut stt cpu && echo "$comm state $st utime $ut stime $stt cpu $cpu"; }
+}
+
+# What a hung check's processes are doing, on the console as `nested: npt=M: hang| ...`:
+# each thread's state, CPU time (twice, 2 s apart: spinning or asleep), system call, wait
+# channel and kernel stack; then the kernel's own views (sysrq w: blocked tasks, l: every
+# CPU's backtrace), which the kernel prints on the console itself (init.sh lets it).
+hang_dump() {
+    pid=$1
+    {
+        echo "dump of pid $pid ($2): uptime $(cut -d' ' -f1 /proc/uptime), load $(cat /proc/loadavg)"
+        for p in $pid $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+            [ -d "/proc/$p" ] || continue
+            echo "pid $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+            for t in /proc/"$p"/task/*; do
+                echo "  task ${t##*/}: $(task_stat "$t") wchan $(cat "$t/wchan" 2>/dev/null)" \
+                     "syscall $(cut -d' ' -f1-3 "$t/syscall" 2>/dev/null)"
+                sed 's/^/    stack /' "$t/stack" 2>/dev/null
+            done
+        done
+        sleep 2
+        for t in /proc/"$pid"/task/*; do
+            echo "  2 s later: task ${t##*/}: $(task_stat "$t")"
+        done
+        grep -E '^ *(LOC|CAL|TLB|RES|NMI|[0-9]+):' /proc/interrupts 2>/dev/null | tr -s ' ' | sed 's/^/  irq /'
+    } 2>&1 | sed "s/^/nested: $mode: hang| /"
+    echo w >/proc/sysrq-trigger
+    echo l >/proc/sysrq-trigger
+    sleep 1
 }
 
 # Why a finished command failed, or "" if it exited with status $1.
 verdict_of() {
     if [ -n "$missing" ]; then echo "missing $missing"
-    elif [ "$status" -eq 143 ]; then echo "timeout after ${limit}s"
+    elif [ -n "$timed_out" ]; then echo "timeout after ${limit}s$timed_out"
     elif [ "$status" -ne "$1" ] && [ "$1" -eq 0 ]; then echo "exit $status"
     elif [ "$status" -ne "$1" ]; then echo "exit $status, wanted $1"
     fi
@@ -113,10 +205,16 @@ checks_full() {
 }
 
 # nested.run="CMD;CMD" from the kernel command line (run.sh --run): each must exit 0.
+# nested.repeat=N (run.sh --repeat N): the whole list N times, each check named [i/N].
 checks_cmdline() {
-    echo "$NESTED_RUN" | tr ';' '\n' | while read -r cmd; do
-        # shellcheck disable=SC2086
-        [ -n "$cmd" ] && expect_ok $cmd
+    i=1
+    while [ "$i" -le "$repeat" ]; do
+        [ "$repeat" -gt 1 ] && tag=" [$i/$repeat]"
+        echo "$NESTED_RUN" | tr ';' '\n' | while read -r cmd; do
+            # shellcheck disable=SC2086
+            [ -n "$cmd" ] && expect_ok $cmd
+        done
+        i=$((i + 1))
     done
 }
 
