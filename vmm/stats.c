@@ -8,6 +8,7 @@
 #include "devices/pit.h"
 #include "vmm/json.h"
 #include "vmm/kvmstats.h"
+#include "vmm/mmu.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
@@ -215,6 +216,7 @@ int stats_write(struct vm *vm, FILE *f)
     json_key(&j, "paging");
     json_string(&j, host_paging_mode(vm->host_backend));
     json_object_end(&j);
+    mmu_stats_json(vm, &j);
     json_key(&j, "vcpus");
     json_uint(&j, vm->ncpus);
     json_key(&j, "mem_bytes");
