@@ -5,7 +5,9 @@
  * arrives in shadow_write, and every CR3 load arrives through the control port in
  * shadow_load_cr3. A shadow page belongs to one pool page (1:1 by pool index) at the
  * level it was first linked at; its entry k is the guest's entry k with the next-level
- * pointer replaced by the child's shadow page. Leaves keep the guest's frame. So after
+ * pointer replaced by the child's shadow page. Leaves keep the guest's frame. Accessed
+ * (and, in leaves, dirty) bits are set from the start: the hardware then never writes a
+ * shadow entry, and the shadow region can be read-only to the guest. So after
  * every trapped write the shadow is exactly the guest's tables, and the hardware, whose
  * CR3 points at the shadow root, translates as the guest's tables say.
  *
@@ -30,7 +32,9 @@
 #define ENTRIES     512
 #define PTE_P       (1ULL << 0)
 #define PTE_PS      (1ULL << 7)
-#define PTE_AD      (3ULL << 5)
+#define PTE_A       (1ULL << 5)
+#define PTE_D       (1ULL << 6)
+#define PTE_AD      (PTE_A | PTE_D)
 #define ADDR_MASK   0x000ffffffffff000ULL
 #define MMIO_END    0x100000000ULL
 
@@ -62,7 +66,8 @@ static int32_t link_of(const struct shadow *s, uint64_t e, int level)
 {
     if (!(e & PTE_P) || level == 1 || (level < 4 && (e & PTE_PS)))
         return -1;
-    return (int32_t)(((e & ADDR_MASK) - s->table_gpa) / PAGE);
+    uint64_t c = ((e & ADDR_MASK) - s->table_gpa) / PAGE;
+    return c < s->ntables ? (int32_t)c : -1;    /* only we write them; checked anyway */
 }
 
 /* A leaf's frames [base, base + size): all RAM, or all the MMIO hole below 4 GiB. */
@@ -159,7 +164,7 @@ static int shadow_entry(struct shadow *s, int level, uint64_t g, uint64_t *out)
             s->st.refused++;
             return 0;
         }
-        *out = g;
+        *out = g | PTE_A | PTE_D;
         return 0;
     }
     uint64_t child = g & ADDR_MASK;
@@ -174,7 +179,7 @@ static int shadow_entry(struct shadow *s, int level, uint64_t g, uint64_t *out)
     }
     if (c < 0)
         return NO_ROOM;
-    *out = (g & ~ADDR_MASK) | table_gpa(s, c);
+    *out = (g & ~ADDR_MASK) | table_gpa(s, c) | PTE_A;
     return 0;
 }
 

@@ -177,8 +177,11 @@ void mmu_start(struct vm *vm)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (u->region == MAP_FAILED)
         die("--mmu shadow: cannot map the shadow region: %s", strerror(errno));
+    /* Read-only to the guest: even a guest that loads CR3 itself and maps this region
+     * cannot write it. KVM only reads the shadow tables here. */
     struct kvm_userspace_memory_region r = {
-        .slot = SHADOW_SLOT, .guest_phys_addr = MACHINE_SHADOW_GPA, .memory_size = bytes,
+        .slot = SHADOW_SLOT, .flags = KVM_MEM_READONLY,
+        .guest_phys_addr = MACHINE_SHADOW_GPA, .memory_size = bytes,
         .userspace_addr = (uint64_t)(uintptr_t)u->region,
     };
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)

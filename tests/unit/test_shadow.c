@@ -111,7 +111,7 @@ static void test_a_load_builds_the_whole_tree(void **state)
     /* The root's entry: the guest's flags, the PDPT's shadow page for an address. */
     const uint64_t *root = shadow_table(&sh, hw & ~0xfffULL);
     assert_non_null(root);
-    assert_int_equal(root[0] & 0xfff, P | W | U);
+    assert_int_equal(root[0] & 0xfff, P | W | U | 0x20);   /* and A, preset */
     assert_non_null(shadow_table(&sh, root[0] & ~0xfffULL));
     struct walk_result s;
     assert_int_equal(shadow_walk(&sh, 0, 0x5123, &s), WALK_OK);
@@ -119,6 +119,7 @@ static void test_a_load_builds_the_whole_tree(void **state)
     assert_false(s.writable);
     assert_false(s.executable);
     assert_true(s.entry_gpa[3] >= TGPA);          /* every level a shadow page */
+    assert_int_equal(s.entry[3] & 0x60, 0x60);     /* A and D preset in the leaf */
     same_translation(0, PG(0), 0x5123);
     same_translation(0, PG(0), 0x6000);
 }

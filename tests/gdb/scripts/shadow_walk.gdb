@@ -1,6 +1,6 @@
 # --mmu shadow: the guest runs on the VMM's shadow tables, not on its own. Stopped in the
 # kernel, `monitor walk` shows the guest's walk and the shadow walk beside it (the shadow's
-# tables sit above 4 GiB, its leaf maps the same frame). Then the guest's PDE for the
+# tables sit above 4 GiB, its leaf maps the same frame, A and D preset). Then the guest's PDE for the
 # first 2 MiB of the kernel image is changed behind the trap (`monitor phys on`: the stub
 # writes guest RAM directly, not through the read-only memslot): the guest's walk now
 # names a frame 2 MiB off, the shadow still maps the old one, and the guest, whose kernel
@@ -11,7 +11,7 @@
 # expect: PDE +\[  0\] at 0x0*f[0-9a-f]+ = 0x0*183 P W PS G
 # expect: -> physical 0x100000, 2 MiB page
 # expect: ^shadow walk
-# expect: PDE +\[  0\] at 0x1[0-9a-f]{8} = 0x0*1[0-9a-f]3 P W .*PS G
+# expect: PDE +\[  0\] at 0x1[0-9a-f]{8} = 0x0*1e3 P W A D PS G
 # expect: -> physical 0x100000, 2 MiB page
 # expect: ^walk of 0xffffffff80100000
 # expect: PDE +\[  0\] at 0x0*f[0-9a-f]+ = 0x0*200183 P W PS G
