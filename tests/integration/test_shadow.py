@@ -9,6 +9,22 @@ import re
 import pytest
 
 from conftest import disk_copy, fsck
+from test_cli import pvh_elf
+
+POOL = 0x0f000000                   # 256 MiB of RAM: the pool is the top 16 MiB
+OUT_CR3 = b"\x66\xba\x14\x07\xef"   # mov $0x714, %dx; out %eax, (%dx)
+POWEROFF_7 = b"\xb0\x07\x66\xba\x00\x07\xef\xf4"
+
+
+def movl(addr, value):
+    """movl $value, addr (32-bit code, paging off)."""
+    return b"\xc7\x05" + addr.to_bytes(4, "little") + value.to_bytes(4, "little")
+
+
+def tiny_guest(tmp_path, code):
+    k = tmp_path / "k.elf"
+    k.write_bytes(pvh_elf([(0x100000, code + b"\xf4" * 16, len(code) + 16)]))
+    return str(k)
 
 
 @pytest.mark.parametrize("cpus", ["1", "2"])
@@ -79,3 +95,30 @@ def test_mmu_takes_direct_or_shadow(vmm, value):
     r = vmm("--mmu", value, "--", "/bin/true")
     assert r.returncode == 2
     assert "--mmu" in r.stderr and "direct or shadow" in r.stderr
+
+
+def test_a_hostile_table_is_refused_entry_by_entry(vmm, tmp_path):
+    # A PML4 in the pool whose entry 0 points at the shadow region (outside the pool) and
+    # whose entry 1 has PS set: both refused, the load itself goes through.
+    code = (movl(POOL, 3) + movl(POOL + 4, 1) + movl(POOL + 8, 0x0c000083) +
+            b"\xb8" + POOL.to_bytes(4, "little") + OUT_CR3 + POWEROFF_7)
+    out = tmp_path / "s.json"
+    r = vmm("--mmu", "shadow", "--kernel", tiny_guest(tmp_path, code), "--stats", str(out))
+    assert r.returncode == 7, r.stderr
+    m = json.loads(out.read_text())["mmu"]
+    assert (m["pte_writes"], m["cr3_loads"], m["refused"], m["shadow_pages"]) == (3, 1, 2, 1), m
+
+
+@pytest.mark.parametrize("cr3,why", [(0x1000, "not a page of the page-table pool"),
+                                     (0xfffff000, "not a page of the page-table pool")])
+def test_a_cr3_outside_the_pool_stops_the_machine(vmm, tmp_path, cr3, why):
+    code = b"\xb8" + cr3.to_bytes(4, "little") + OUT_CR3 + POWEROFF_7
+    r = vmm("--mmu", "shadow", "--kernel", tiny_guest(tmp_path, code))
+    assert r.returncode == 122, r.stderr
+    assert f"CTL_CR3 {cr3:#x}" in r.stderr and why in r.stderr, r.stderr
+
+
+def test_ctl_cr3_is_an_unassigned_register_in_direct_mode(vmm, tmp_path):
+    code = b"\xb8\x00\x10\x00\x00" + OUT_CR3 + POWEROFF_7
+    r = vmm("--kernel", tiny_guest(tmp_path, code))
+    assert r.returncode == 7, r.stderr
