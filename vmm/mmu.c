@@ -34,7 +34,8 @@ struct mmu {
 static int flush_slot(struct mmu *u, uint64_t size)
 {
     struct kvm_userspace_memory_region r = {
-        .slot = FLUSH_SLOT, .guest_phys_addr = FLUSH_GPA, .memory_size = size,
+        .slot = FLUSH_SLOT, .flags = KVM_MEM_READONLY, .guest_phys_addr = FLUSH_GPA,
+        .memory_size = size,
         .userspace_addr = (uint64_t)(uintptr_t)u->flush_page,
     };
     return ioctl(u->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
@@ -94,9 +95,8 @@ static enum exit_verdict on_mmio(void *ctx, struct vcpu *v)
     int r = shadow_write(&u->s, gpa, run->mmio.data, run->mmio.len);
     if (r < 0)
         memcpy(err, u->s.err, sizeof err);
-
-    u->ns += now_ns() - t0;
     pthread_mutex_unlock(&u->lock);
+    __atomic_add_fetch(&u->ns, now_ns() - t0, __ATOMIC_RELAXED);
     if (r < 0) {
         vcpu_report(v, "%s", err);
         vm_stop(v->vm, VMM_EXIT_CRASH);
@@ -129,16 +129,12 @@ static enum exit_verdict on_io(void *ctx, struct vcpu *v)
     struct kvm_run *run = v->run;
     if (run->io.port != CTL_PORT + CTL_CR3)
         return EXIT_PASS;
-    uint8_t *data = (uint8_t *)run + run->io.data_offset;
+    /* Anything but one 32-bit out goes to the control port, which ignores it. */
     if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
-        run->io.data_offset > (uint64_t)v->vm->run_size - 4) {
-        if (run->io.direction == KVM_EXIT_IO_IN && run->io.data_offset <
-            (uint64_t)v->vm->run_size - (uint64_t)run->io.size * run->io.count)
-            memset(data, 0xff, (size_t)run->io.size * run->io.count);
-        return EXIT_RESUME;          /* like any register: other accesses are ignored */
-    }
+        run->io.data_offset > (uint64_t)v->vm->run_size - 4)
+        return EXIT_PASS;
     uint32_t val;
-    memcpy(&val, data, 4);
+    memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
     char err[SHADOW_ERR_MAX];
     uint64_t hw = 0, t0 = now_ns();
     pthread_mutex_lock(&u->lock);
@@ -223,7 +219,7 @@ void mmu_stats_json(struct vm *vm, struct json *j)
     if (u != NULL) {
         pthread_mutex_lock(&u->lock);
         struct shadow_stats st = u->s.st;
-        uint64_t ns = u->ns;
+        uint64_t ns = __atomic_load_n(&u->ns, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&u->lock);
         const struct { const char *name; uint64_t v; } f[] = {
             { "pte_writes", st.pte_writes }, { "cr3_loads", st.cr3_loads },

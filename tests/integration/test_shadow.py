@@ -35,12 +35,20 @@ def test_usertests_pass_on_the_shadow(vmm, cpus):
     assert r.returncode == 0
 
 
-@pytest.mark.parametrize("cpus", ["1", "2"])
-def test_grind_survives_on_the_shadow(vmm, cpus):
-    r = vmm("--mmu", "shadow", "--cpus", cpus, "--", "/bin/grind", "20000", cpus, timeout=900)
+@pytest.mark.parametrize("cpus,with_disk", [("1", True), ("2", False)])
+def test_grind_survives_on_the_shadow(vmm, tmp_path, cpus, with_disk):
+    # As tests/integration/test_grind.py: with a root file system on one CPU, without on two.
+    disk = disk_copy(tmp_path) if with_disk else None
+    args = ["--disk", disk] if disk else []
+    r = vmm("--mmu", "shadow", "--cpus", cpus, *args, "--", "/bin/grind", "100000", cpus,
+            timeout=900)
     assert "panic" not in r.stdout, r.stdout[-3000:]
-    assert re.search(r"^grind: done 20000 calls in \d+ workers", r.stdout, re.M), r.stdout[-3000:]
+    assert re.search(r"^grind: done 100000 calls in \d+ workers", r.stdout, re.M), \
+        r.stdout[-3000:]
     assert r.returncode == 0
+    if disk:
+        f = fsck(disk)
+        assert f.returncode == 0, f.stdout + f.stderr
 
 
 def test_a_pipeline_on_the_shadow(vmm):
