@@ -2,7 +2,7 @@
 # Installs the Debian packages minivmm needs to build and test; quiet when all are there.
 set -e
 PKGS="gcc make libc6-dev linux-libc-dev libfdt-dev device-tree-compiler libcmocka-dev \
-      liburing-dev python3 python3-pytest qemu-system-x86 busybox-static cpio gdb python3-matplotlib \
+      liburing-dev libseccomp-dev python3 python3-pytest qemu-system-x86 busybox-static cpio gdb python3-matplotlib \
       clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -71,7 +71,10 @@ struct statfs {
     uint32_t f_cache;       /* buffer-cache blocks */
     uint64_t f_hits, f_misses;   /* buffer-cache lookups since boot */
     uint64_t f_commits;     /* journal transactions committed since boot */
+    uint32_t f_flags;       /* ST_RDONLY: the disk is read-only (or the journal failed) */
+    uint32_t f_pad;
 };
+#define ST_RDONLY         1
 #define FS_MODE_ORDERED   0
 #define FS_MODE_JOURNAL   1
 #define FS_MODE_WRITEBACK 2

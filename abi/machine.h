@@ -86,6 +86,7 @@ struct ctl_mark_name {
 #define VMM_EXIT_PANIC         121  /* the guest kernel panicked (message on stderr) */
 #define VMM_EXIT_CRASH         122  /* triple fault, internal error, failed entry */
 #define VMM_EXIT_POWERCUT      123  /* crash injection: the disk lost power (docs/virtio-blk.md) */
+#define VMM_EXIT_SANDBOX       124  /* a thread made a system call its sandbox forbids (docs/security.md) */
 #define VMM_EXIT_KILLED        137  /* the debugger killed the guest (GDB 'k'; 128 + SIGKILL) */
 
 

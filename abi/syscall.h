@@ -39,6 +39,8 @@
 #define SYS_setfg      23  /* setfg(pgid): the console's foreground group gets Ctrl-C */
 #define SYS_tsc_khz    24  /* the TSC frequency in kHz (for rdtsc-timed measurements) */
 #define SYS_getpgid    25  /* getpgid(pid or 0) */
+#define SYS_tcgetattr  26  /* tcgetattr(fd, struct termios *): the console's settings (abi/termios.h) */
+#define SYS_tcsetattr  27  /* tcsetattr(fd, when, const struct termios *); ENOTTY if fd is no console */
 
 /* 40-49: scheduling (docs/scheduling.md; structures and policy numbers in abi/sched.h). */
 #define SYS_setsched   40  /* setsched(policy or -1, quantum ms or 0, flags or -1) */
@@ -92,6 +94,7 @@
 /* Signal codes: kill() sends them, a wait status of 128 + code reports a death by one.
  * Every signal's action is its default one: the process terminates. */
 #define SIGINT_CODE    2
+#define SIGQUIT_CODE   3      /* ^\ on the console */
 #define SIGILL_CODE    4
 #define SIGTRAP_CODE   5
 #define SIGFPE_CODE    8
@@ -123,6 +126,7 @@
 #define EINVAL         22
 #define ENFILE         23
 #define EMFILE         24
+#define ENOTTY         25
 #define EFBIG          27
 #define ENOSPC         28
 #define ESPIPE         29

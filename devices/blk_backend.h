@@ -29,13 +29,17 @@ struct blk_backend {
     atomic_bool *power_lost;
     void (*on_power_cut)(void *ctx);
     void *cut_ctx;
+    /* If set, the I/O thread's first call (the VMM's sandbox). */
+    void (*thread_start)(void);
 };
 
 /* Open the image (read-only if ro) and check it: a regular file or block device whose size
  * is a non-zero multiple of 512. 0, or -1 with a one-line reason in err (errlen bytes). */
 int blk_backend_open(struct blk_backend *b, const char *path, bool ro,
                      const struct blk_crash_opts *crash, char *err, size_t errlen);
-void blk_backend_close(struct blk_backend *b);
+/* Close the image, after an fdatasync if it was written (not after a power cut): 0, or -1
+ * with errno if that fdatasync failed. */
+int blk_backend_close(struct blk_backend *b);
 
 /* The device's blk_submit_fn (ctx is the backend): a status if done at once, BLK_ASYNC
  * if in flight, BLK_LOST if the power is cut. Runs on the I/O thread once started. */
@@ -46,5 +50,9 @@ int blk_backend_submit(void *ctx, struct blk_req *r);
 int blk_backend_start(struct blk_backend *b, struct virtio_blk *dev, int notify_fd);
 /* Stop the I/O thread after the requests in flight have completed. */
 void blk_backend_stop(struct blk_backend *b);
+
+/* The I/O thread's ring: io_uring restricted to readv, writev, read and fsync. 0, or a
+ * negative errno. (blk_backend_start uses it; public for the tests.) */
+int blk_ring_init(struct io_uring *ring);
 
 #endif

@@ -15,5 +15,11 @@ $(DISK_IMG): $(INITRD) $(BUILD)/mkfs
 	$(BUILD)/mkfs -s $(DISK_SIZE) $@.tmp $(BUILD)/guest/initrd
 	mv $@.tmp $@
 
-.PHONY: disk
+.PHONY: disk pristine-disk
 disk: $(DISK_IMG)
+
+# The bundled disk is writable and keeps what the guest writes (make run, vmm without
+# --disk); this throws that away and builds the image afresh from the programs.
+pristine-disk: $(INITRD) $(BUILD)/mkfs
+	rm -f $(DISK_IMG)
+	$(MAKE) --no-print-directory $(DISK_IMG)

@@ -21,7 +21,7 @@
 
 static void attach_uart(struct vm *vm, struct board_dev *d)
 {
-    vm->uart = uart_create(d->irq, console_tx, NULL);
+    vm->uart = uart_create(d->irq, console_tx, vm);
     if (!vm->uart)
         die("cannot create the UART: out of memory");
     d->opaque = vm->uart;

@@ -35,6 +35,8 @@ struct machine_desc {
     const char *syscall_gate;    /* /chosen/minivmm,syscall-gate: "syscall" or "trap" */
     const char *host_backend;    /* /chosen/minivmm,host: "vmx", "svm" or "pvm" */
     const char *tick;            /* /chosen/minivmm,tick: "lapic" or "pit" */
+    const char *console;         /* /chosen/minivmm,console: "terminal" (a person types:
+                                    the guest echoes) or "stream" (stdin is a pipe or file) */
     const struct board *board;   /* the devices (vmm/board.h) */
     const char *mmu;             /* /chosen/minivmm,mmu: "shadow", or NULL (direct: no property) */
     uint64_t pt_pool_gpa, pt_pool_size;   /* /chosen/minivmm,pt-pool, with mmu "shadow" */

@@ -4,6 +4,8 @@ VMM_SRCS := $(wildcard vmm/*.c)
 ifneq ($(GDB),no)
 VMM_SRCS += $(wildcard vmm/gdb/*.c)
 endif
+# The sandbox (vmm/sandbox.c): seccomp filters built with libseccomp.
+LDLIBS   += -lseccomp
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS) $(MEMORY_SRCS) $(DEVICES_SRCS))
 
 all: $(BUILD)/vmm

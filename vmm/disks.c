@@ -4,6 +4,7 @@
  * completions raise the interrupt through its irqfd; so no disk access ever exits to, or
  * runs on, a vCPU thread. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "devices/virtio_blk.h"
 #include "vmm/board_kvm.h"
 #include "vmm/disks.h"
+#include "vmm/sandbox.h"
 #include "vmm/terminal.h"
 #include "vmm/vm.h"
 
@@ -91,6 +93,9 @@ void disks_add(struct vm *vm, const char *spec)
             usage_error("--disk %s: the same image as disk %d (%s); a writable image is "
                         "attached once", spec, i, o->path);
     }
+    /* A write past a file-size limit (ulimit -f) then fails with EFBIG, an IOERR for the
+     * guest, instead of SIGXFSZ killing the VMM. */
+    signal(SIGXFSZ, SIG_IGN);
     char err[512];
     if (blk_backend_open(&d->backend, d->path, ro, &crash, err, sizeof err) < 0)
         die("--disk %s", err);
@@ -106,6 +111,11 @@ static void on_power_cut(void *ctx)
     fprintf(stderr, "vmm: power cut: disk %s, after %llu writes\n", d->path,
             (unsigned long long)d->backend.crash.writes);
     vm_stop(d->vm, VMM_EXIT_POWERCUT);
+}
+
+static void io_thread_start(void)
+{
+    sandbox_enter(SANDBOX_IO);
 }
 
 /* GET_ID: the image's file name, as much of it as fits in 20 bytes. */
@@ -130,6 +140,7 @@ void disks_attach(struct vm *vm, struct board_dev *bd)
     d->backend.power_lost = &vm->disks.power_lost;
     d->backend.on_power_cut = on_power_cut;
     d->backend.cut_ctx = d;
+    d->backend.thread_start = io_thread_start;
     if (blk_backend_start(&d->backend, &d->dev, d->dev.notify_fd) < 0)
         die("disk %s: cannot start its I/O thread: %s", d->path, strerror(errno));
 }
@@ -144,6 +155,7 @@ void disks_stop(struct vm *vm)
         if (d->backend.crash.o.enabled && !d->backend.crash.cut)
             fprintf(stderr, "vmm: disk %s: %llu writes, no power cut\n", d->path,
                     (unsigned long long)d->backend.crash.writes);
-        blk_backend_close(&d->backend);
+        if (blk_backend_close(&d->backend) < 0)
+            fprintf(stderr, "vmm: disk %s: fdatasync at exit: %s\n", d->path, strerror(errno));
     }
 }

@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "vmm/evloop.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 void evloop_init(struct evloop *l)
@@ -50,6 +51,7 @@ void evloop_remove(struct evloop *l, int fd)
 static void *loop(void *arg)
 {
     struct evloop *l = arg;
+    sandbox_enter(SANDBOX_EVLOOP);
     for (;;) {
         struct epoll_event evs[EV_MAX];
         int n = epoll_wait(l->epfd, evs, EV_MAX, -1);

@@ -64,6 +64,7 @@ static int add_chosen(void *fdt, const struct machine_desc *d)
     TRY(fdt_property_string(fdt, "minivmm,syscall-gate", d->syscall_gate));
     TRY(fdt_property_string(fdt, "minivmm,host", d->host_backend));
     TRY(fdt_property_string(fdt, "minivmm,tick", d->tick));
+    TRY(fdt_property_string(fdt, "minivmm,console", d->console ? d->console : "terminal"));
     if (d->mmu != NULL) {
         TRY(fdt_property_string(fdt, "minivmm,mmu", d->mmu));
         TRY(CELLS(fdt, "minivmm,pt-pool", (uint32_t)(d->pt_pool_gpa >> 32),
@@ -204,6 +205,7 @@ static int check_desc(const struct machine_desc *d, char *err)
     static const char *const gates[] = { "syscall", "trap", NULL };
     static const char *const hosts[] = { "vmx", "svm", "pvm", "unknown", NULL };
     static const char *const ticks[] = { "lapic", "pit", NULL };
+    static const char *const consoles[] = { "terminal", "stream", NULL };
 
     if (d->ncpus < 1 || d->ncpus > MAX_CPUS)
         return fail(err, "device tree: %d CPUs (must be 1 to %d)", d->ncpus, MAX_CPUS);
@@ -221,6 +223,8 @@ static int check_desc(const struct machine_desc *d, char *err)
         return fail(err, "device tree: host must be \"vmx\", \"svm\", \"pvm\" or \"unknown\"");
     if (!one_of(d->tick, ticks))
         return fail(err, "device tree: tick must be \"lapic\" or \"pit\"");
+    if (d->console && !one_of(d->console, consoles))
+        return fail(err, "device tree: console must be \"terminal\" or \"stream\"");
     if (d->mmu != NULL && (strcmp(d->mmu, "shadow") != 0 || d->pt_pool_size == 0 ||
                            d->pt_pool_gpa + d->pt_pool_size > d->ram_size))
         return fail(err, "device tree: mmu must be \"shadow\" with a pool inside RAM");

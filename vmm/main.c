@@ -15,6 +15,7 @@
 #include "vmm/board_kvm.h"
 #include "vmm/boot.h"
 #include "vmm/gdb/gdb.h"
+#include "vmm/sandbox.h"
 #include "vmm/mmu.h"
 #include "vmm/stats.h"
 #include "vmm/terminal.h"
@@ -34,6 +35,7 @@ struct options {
     char *const *command;
     int gdb_port;            /* 0: no GDB stub */
     bool gdb_wait;
+    bool no_sandbox;
     bool no_disk;            /* --no-disk: not even the bundled one */
     const char *disks[MACHINE_VIRTIO_SLOTS + 1];   /* --disk specs, opened after KVM */
     int ndisks;
@@ -65,12 +67,15 @@ static const char usage_text[] =
     "  --stats FILE         write exit counters, timing and KVM statistics as JSON at exit\n"
     "  --gdb PORT           serve GDB's remote protocol on 127.0.0.1:PORT (docs/debugging.md)\n"
     "  --gdb-wait           with --gdb: keep every vCPU stopped until GDB continues\n"
+    "  --no-sandbox         no seccomp filter on the VMM's threads (for development;\n"
+    "                       docs/security.md)\n"
     "  -h, --help           this text\n"
     "\n"
     "Console: Ctrl-A x quits, Ctrl-A h lists the keys.\n"
     "Exit status: the guest's power-off status; 1 on errors, 2 on usage errors,\n"
     "121 if the guest kernel panicked, 122 if the guest crashed (triple fault, internal error),\n"
-    "123 if a disk's crash-after=N cut the power, 137 if the debugger killed the guest,\n"
+    "123 if a disk's crash-after=N cut the power, 124 if a thread broke its sandbox,\n"
+    "137 if the debugger killed the guest,\n"
     "128+N if signal N (SIGTERM, SIGINT, SIGHUP) stopped it (disks flushed, stats written).\n";
 
 /* A file next to this executable: <dir of vmm>/<rel>. */
@@ -108,7 +113,7 @@ static __attribute__((noreturn)) void unknown_option(const char *arg,
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_KERNEL = 256, OPT_INITRD, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_TIMER, OPT_GATE,
-           OPT_STATS, OPT_DISK, OPT_NO_DISK, OPT_GDB, OPT_GDB_WAIT, OPT_MMU };
+           OPT_STATS, OPT_DISK, OPT_NO_DISK, OPT_GDB, OPT_GDB_WAIT, OPT_NO_SANDBOX, OPT_MMU };
     static const struct option longopts[] = {
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "initrd", required_argument, NULL, OPT_INITRD },
@@ -122,6 +127,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "no-disk", no_argument, NULL, OPT_NO_DISK },
         { "gdb", required_argument, NULL, OPT_GDB },
         { "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+        { "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
         { "mmu", required_argument, NULL, OPT_MMU },
         { "help", no_argument, NULL, 'h' },
         { 0 },
@@ -170,6 +176,7 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->gdb_port = n;
             break;
         case OPT_GDB_WAIT: o->gdb_wait = true; break;
+        case OPT_NO_SANDBOX: o->no_sandbox = true; break;
         case OPT_MMU:
             if (strcmp(optarg, "direct") && strcmp(optarg, "shadow"))
                 usage_error("--mmu %s: must be direct or shadow", optarg);
@@ -246,6 +253,7 @@ static void load_guest(const struct options *o)
         .ram_size = vm.mem.size, .ncpus = vm.ncpus, .bootargs = o->cmdline,
         .command = o->command, .syscall_gate = vm.syscall_gate,
         .host_backend = vm.host_backend, .tick = o->tick, .board = &vm.board,
+        .console = isatty(STDIN_FILENO) ? "terminal" : "stream",
     };
     mmu_describe(&vm, &d);
     if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
@@ -263,6 +271,7 @@ static void load_guest(const struct options *o)
 int main(int argc, char **argv)
 {
     struct options o;
+    console_std_fds();
     parse_options(argc, argv, &o);
     vm.start_ns = now_ns();
     vm.ncpus = o.ncpus;
@@ -271,6 +280,8 @@ int main(int argc, char **argv)
 
     if (o.gdb_port && !gdb_start)
         usage_error("--gdb: this vmm was built without the GDB stub (GDB=no)");
+    if (o.no_sandbox)
+        sandbox_disable();
     /* Before the guest runs, so that a bad path costs nothing. */
     FILE *stats_file = o.stats ? fopen(o.stats, "w") : NULL;
     if (o.stats && !stats_file)
@@ -300,12 +311,14 @@ int main(int argc, char **argv)
     struct gdb_stub *gdb = o.gdb_port ? gdb_start(&vm, o.gdb_port, o.gdb_wait) : NULL;
     for (int i = 0; i < vm.ncpus; i++)
         vcpu_start(&vm.vcpus[i]);
+    sandbox_enter(SANDBOX_MAIN);         /* after the last pthread_create: filters are inherited */
     for (int i = 0; i < vm.ncpus; i++)
         pthread_join(vm.vcpus[i].thread, NULL);
     if (gdb)
         gdb_finish(gdb);
     disks_stop(&vm);
     evloop_stop(&vm.loop);
+    console_close(&vm);
     terminal_restore();
     if (stats_file && stats_write(&vm, stats_file) < 0)
         fprintf(stderr, "vmm: --stats %s: %s\n", o.stats, strerror(errno));

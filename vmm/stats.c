@@ -8,6 +8,7 @@
 #include "devices/pit.h"
 #include "vmm/json.h"
 #include "vmm/kvmstats.h"
+#include "vmm/sandbox.h"
 #include "vmm/mmu.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
@@ -32,6 +33,7 @@ struct mark {
 /* One machine's statistics besides the vCPUs' own counters. */
 struct stats {
     struct kvmstats *vm, *vcpu[VMM_MAX_CPUS];
+    const char *paging;              /* read at set-up: the sandbox forbids open() later */
     pthread_mutex_t marks_lock;
     int nmarks, nnames;
     struct mark marks[MAX_MARKS];
@@ -64,6 +66,7 @@ void stats_open(struct vm *vm)
     st->vm = kvmstats_open(vm->vm_fd);
     for (int i = 0; i < vm->ncpus; i++)
         st->vcpu[i] = kvmstats_open(vm->vcpus[i].fd);
+    st->paging = host_paging_mode(vm->host_backend);
     vm->stats = st;
 }
 
@@ -214,7 +217,9 @@ int stats_write(struct vm *vm, FILE *f)
     json_key(&j, "syscall_gate");
     json_string(&j, vm->syscall_gate);
     json_key(&j, "paging");
-    json_string(&j, host_paging_mode(vm->host_backend));
+    json_string(&j, vm->stats->paging);
+    json_key(&j, "sandbox");
+    json_string(&j, sandbox_enabled() ? "on" : "off");
     json_object_end(&j);
     mmu_stats_json(vm, &j);
     json_key(&j, "vcpus");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "abi/machine.h"
 #include "memory/pagewalk.h"
+#include "vmm/sandbox.h"
 #include "vmm/mmu.h"
 #include "vmm/vm.h"
 
@@ -272,6 +273,7 @@ static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
     struct vm *vm = v->vm;
+    sandbox_enter(SANDBOX_VCPU);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);

@@ -47,5 +47,8 @@ long pipe_create(uint64_t fds_uva);            /* the pipe system call */
 extern const struct fileops console_fileops;
 void consdev_init(void);                       /* the input thread and the UART hooks */
 long consdev_setfg(int pgid);
+struct trapframe;
+long sys_tcgetattr(struct trapframe *tf);      /* tcgetattr(fd, struct termios *) */
+long sys_tcsetattr(struct trapframe *tf);      /* tcsetattr(fd, when, const struct termios *) */
 
 #endif

@@ -107,7 +107,8 @@ long fsys_statfs(uint64_t uva)
     const struct fs_superblock *sb = &rootfs.sb;
     struct statfs st = { .f_bsize = FS_BLOCK_SIZE, .f_blocks = sb->nblocks,
                          .f_files = sb->ninodes, .f_journal = sb->journal_blocks,
-                         .f_mode = (uint32_t)fsys_mode(), .f_commits = fsys_commits() };
+                         .f_mode = (uint32_t)fsys_mode(), .f_commits = fsys_commits(),
+                         .f_flags = fsys_readonly() ? ST_RDONLY : 0 };
     uint64_t nbuf;
     bio_stats(&nbuf, &st.f_hits, &st.f_misses);
     st.f_cache = (uint32_t)nbuf;

@@ -362,4 +362,5 @@ void fsys_sync_all(void)
 }
 
 int fsys_mode(void) { return mode; }
+bool fsys_readonly(void) { return ro || failed; }
 uint64_t fsys_commits(void) { return commits; }

@@ -28,6 +28,7 @@ int end_op(void);
 int fsys_commit(void);                    /* lock held: commits now (fsync, sync) */
 void fsys_sync_all(void);                 /* power-off: commit and empty the log, if mounted */
 int fsys_mode(void);                      /* FS_MODE_* */
+bool fsys_readonly(void);                 /* no more changes: a read-only disk, a failed journal */
 uint64_t fsys_commits(void);
 /* Waits for wakeup on chan with the spinlock lk held, in any context: asleep if there is
  * a process to put to sleep, else halting until an interrupt. */

@@ -147,6 +147,7 @@ struct bootinfo {
     uint64_t initrd_size;
     uint64_t ram_size;
     const char *tick;               /* "lapic" (default) or "pit" */
+    const char *console;            /* "terminal" (default) or "stream": no echo */
     const char *mmu;                /* "direct" (default) or "shadow" (/chosen/minivmm,mmu) */
     uint64_t pt_pool_pa, pt_pool_size;   /* /chosen/minivmm,pt-pool: <addr size>, 2+2 cells */
 };

@@ -94,7 +94,7 @@ static const sysfn systab[NSYSCALL] = {
     [SYS_sbrk] = sys_sbrk,         [SYS_mmap] = sys_mmap,
     [SYS_munmap] = sys_munmap,     [SYS_setpgid] = sys_setpgid,
     [SYS_setfg] = sys_setfg,       [SYS_tsc_khz] = sys_tsc_khz,
-    [SYS_getpgid] = sys_getpgid,
+    [SYS_getpgid] = sys_getpgid, [SYS_tcgetattr] = sys_tcgetattr, [SYS_tcsetattr] = sys_tcsetattr,
     /* 40-49: scheduling (sched_sys.c) */
     [SYS_setsched] = sys_setsched, [SYS_getsched] = sys_getsched,
     [SYS_settickets] = sys_settickets, [SYS_setlevel] = sys_setlevel,

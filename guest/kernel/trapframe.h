@@ -89,23 +89,30 @@
     .cfi_offset %r15, TF_R15 - TF_SIZE
 .endm
 
-/* Restores them from the trapframe at %rsp; %rsp is then the vector slot. */
-.macro TF_POP_REGS
-    popq %rax
-    popq %rbx
-    popq %rcx
-    popq %rdx
-    popq %rsi
-    popq %rdi
-    popq %rbp
-    popq %r8
-    popq %r9
-    popq %r10
-    popq %r11
-    popq %r12
-    popq %r13
-    popq %r14
-    popq %r15
+/* Restores them from the trapframe at %rsp; %rsp is then the vector slot. With cfi=1
+ * (inside TF_CFI's region) the CFA follows each pop. */
+.macro TF_POP_ONE reg, cfi
+    popq \reg
+    .if \cfi
+    .cfi_adjust_cfa_offset -8
+    .endif
+.endm
+.macro TF_POP_REGS cfi=0
+    TF_POP_ONE %rax, \cfi
+    TF_POP_ONE %rbx, \cfi
+    TF_POP_ONE %rcx, \cfi
+    TF_POP_ONE %rdx, \cfi
+    TF_POP_ONE %rsi, \cfi
+    TF_POP_ONE %rdi, \cfi
+    TF_POP_ONE %rbp, \cfi
+    TF_POP_ONE %r8, \cfi
+    TF_POP_ONE %r9, \cfi
+    TF_POP_ONE %r10, \cfi
+    TF_POP_ONE %r11, \cfi
+    TF_POP_ONE %r12, \cfi
+    TF_POP_ONE %r13, \cfi
+    TF_POP_ONE %r14, \cfi
+    TF_POP_ONE %r15, \cfi
 .endm
 
 #else

@@ -27,8 +27,8 @@ vectors:
     .set v, v + 1
     .endr
 
-/* A debugger's backtrace from a handler ends here, in the interrupted context (TF_CFI);
- * the CFI covers the code from the complete frame on, which is where trap() returns. */
+/* A debugger's backtrace from a handler crosses here into the interrupted context
+ * (TF_CFI), described from the complete frame until its registers are popped. */
 alltraps:
     testb $3, TF_HW(TF_CS)(%rsp)
     jz 1f
@@ -41,7 +41,7 @@ alltraps:
     call trap
     .globl trapret
 trapret:
-    TF_POP_REGS
+    TF_POP_REGS cfi=1
     .cfi_endproc
     testb $3, TF_HW(TF_CS)(%rsp)
     jz 1f

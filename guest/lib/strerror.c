@@ -22,6 +22,7 @@ const char *strerror(int err)
     case EINVAL: return "invalid argument";
     case ENFILE: return "too many open files in system";
     case EMFILE: return "too many open files";
+    case ENOTTY: return "not a terminal";
     case EPIPE: return "broken pipe";
     case ERANGE: return "result out of range";
     case ENAMETOOLONG: return "name too long";
@@ -47,6 +48,7 @@ const char *strsignal(int sig)
 {
     switch (sig) {
     case SIGINT: return "Interrupt";
+    case SIGQUIT: return "Quit";
     case SIGILL: return "Illegal instruction";
     case SIGTRAP: return "Trace/breakpoint trap";
     case SIGABRT: return "Aborted";

@@ -41,6 +41,8 @@ STUB(setpgid, SYS_setpgid)
 STUB(getpgid, SYS_getpgid)
 STUB(setfg, SYS_setfg)
 STUB(tsc_khz, SYS_tsc_khz)
+STUB(tcgetattr, SYS_tcgetattr)
+STUB(tcsetattr, SYS_tcsetattr)
 
 /* rawsyscall(nr, a0, a1, a2, a3, a4, a5): any call by number, the kernel's result as it
  * is (-errno on error, errno untouched); for tests of the ABI itself. */

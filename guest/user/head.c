@@ -1,4 +1,5 @@
-/* head [-n N] [FILE]: the first N (10) lines of FILE or stdin. */
+/* head [-n N | -N] [FILE]: the first N (10) lines of FILE or stdin. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,11 +12,18 @@ int main(int argc, char **argv)
 {
     long n = 10;
     int opt;
+    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
+        char *end;                         /* the traditional -N, as -n N */
+        n = strtol(argv[1] + 1, &end, 10);
+        if (*end) return fprintf(stderr, "usage: %s [-n N | -N] [FILE]\n", argv[0]), 2;
+        argv[1] = argv[0];
+        argv++, argc--;
+    }
     while ((opt = getopt(argc, argv, "n:")) != -1) {
         char *end;
         if (opt == 'n') n = strtol(optarg, &end, 10);
         if (opt != 'n' || *end || n < 0)
-            return fprintf(stderr, "usage: head [-n N] [FILE]\n"), 2;
+            return fprintf(stderr, "usage: head [-n N | -N] [FILE]\n"), 2;
     }
     FILE *f = stdin;
     if (optind < argc) {

@@ -1,9 +1,11 @@
 /* init, the first process: runs the command the VMM passed (its own arguments), or the
  * shell /bin/sh without one, and powers off with that program's exit status. Meanwhile it
- * reaps the orphans the kernel hands to it. */
+ * reaps the orphans the kernel hands to it. Before an interactive shell it says whether
+ * what the person writes is kept (the root disk is writable) or not. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Runs argv[0] with argv in a child of its own process group, which owns the console's
@@ -33,9 +35,24 @@ static int run(char **argv)
     return status;
 }
 
+/* One line on what happens to the files the person is about to write. */
+static void disk_notice(void)
+{
+    struct statfs s;
+    if (statfs(&s) < 0)
+        printf("no disk: files cannot be written (programs come from the initrd)\n");
+    else if (s.f_flags & ST_RDONLY)
+        printf("the disk is read-only: files cannot be written\n");
+    else
+        printf("files you write persist on the disk (make run: build/guest/disk.img);"
+               " `make pristine-disk` restores it as built\n");
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     char *shell[] = { "/bin/sh", NULL };
+    if (argc == 1) disk_notice();
     poweroff(run(argc > 1 ? argv + 1 : shell));
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define CHECK(cond) do { if (!(cond)) { \
@@ -309,6 +310,36 @@ static int streams_over_a_pipe(void)
     return 1;
 }
 
+/* The terminal calls: ENOTTY on a pipe, EBADF on no fd; on the console (fd 0 under
+ * `vmm -- /bin/libctest`) the defaults, a round trip through raw mode, bad arguments. */
+static int termios_calls(void)
+{
+    int fds[2];
+    struct termios t, raw, back;
+    CHECK(pipe(fds) == 0);
+    errno = 0;
+    CHECK(tcgetattr(fds[0], &t) == -1 && errno == ENOTTY);
+    CHECK(tcsetattr(fds[1], TCSANOW, &t) == -1 && errno == ENOTTY);
+    CHECK(!isatty(fds[0]) && errno == ENOTTY);
+    CHECK(tcgetattr(99, &t) == -1 && errno == EBADF);
+    close(fds[0]), close(fds[1]);
+    if (!isatty(0)) return 1;                  /* stdin redirected: nothing more to check */
+    CHECK(tcgetattr(0, &t) == 0);
+    /* Echo is on when a person types (the VMM's stdin is a terminal), off for a stream. */
+    CHECK((t.c_lflag & (ICANON | ISIG)) == (ICANON | ISIG) && (t.c_iflag & ICRNL));
+    raw = t;
+    cfmakeraw(&raw);
+    CHECK(!(raw.c_lflag & (ICANON | ECHO | ISIG)) && !(raw.c_iflag & ICRNL));
+    CHECK(tcsetattr(0, TCSANOW, &raw) == 0 && tcgetattr(1, &back) == 0);   /* one console */
+    CHECK(back.c_lflag == raw.c_lflag && back.c_iflag == raw.c_iflag);
+    CHECK(tcsetattr(0, 7, &t) == -1 && errno == EINVAL);
+    CHECK(rawsyscall(SYS_tcsetattr, 0, TCSANOW, 0, 0, 0, 0) == -EFAULT);
+    CHECK(rawsyscall(SYS_tcgetattr, 0, 0x10, 0, 0, 0, 0) == -EFAULT);
+    CHECK(tcsetattr(0, TCSANOW, &t) == 0 && tcgetattr(0, &back) == 0);
+    CHECK(back.c_lflag == t.c_lflag);
+    return 1;
+}
+
 static struct {
     int (*fn)(void);
     const char *name;
@@ -326,6 +357,7 @@ static struct {
     { errno_and_raw_calls, "errno_and_raw_calls" },
     { exit_flushes_after_atexit, "exit_flushes_after_atexit" },
     { streams_over_a_pipe, "streams_over_a_pipe" },
+    { termios_calls, "termios_calls" },
 };
 
 int main(void)

@@ -1,5 +1,7 @@
 /* ls [-l] [-a] [PATH...]: lists directories (their entries sorted by name) and names
- * files; -l adds the type and permissions, link count, size and inode number. */
+ * files; -l adds the type and permissions, link count, size and inode number. Names are
+ * printed as GNU ls -b does: a byte that is not printable ASCII as \ooo (octal), and a
+ * backslash as \\, so a binary name shows and cannot drive the terminal. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,12 +21,22 @@ static void mode_string(uint32_t m, char *s)
     s[10] = '\0';
 }
 
+/* Prints name, escaped. */
+static void put_name(const char *name)
+{
+    for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+        if (*s == '\\') fputs("\\\\", stdout);
+        else if (*s < ' ' || *s >= 0x7f) printf("\\%03o", *s);
+        else putchar(*s);
+    putchar('\n');
+}
+
 /* Prints one entry; path is used for stat, name is what is shown. */
 static int show(const char *path, const char *name)
 {
     struct stat st;
     if (!longfmt) {
-        printf("%s\n", name);
+        put_name(name);
         return 0;
     }
     if (stat(path, &st) < 0) {
@@ -33,7 +45,8 @@ static int show(const char *path, const char *name)
     }
     char m[11];
     mode_string(st.st_mode, m);
-    printf("%s %3u %9lu %6u %s\n", m, st.st_nlink, (unsigned long)st.st_size, st.st_ino, name);
+    printf("%s %3u %9lu %6u ", m, st.st_nlink, (unsigned long)st.st_size, st.st_ino);
+    put_name(name);
     return 0;
 }
 

@@ -2,10 +2,12 @@
  * backslashes, $? and $$ handled there), parsed into pipelines separated by ';' or '&',
  * and run: one child per command, joined by pipes. At the console each pipeline gets its
  * own process group, so that Ctrl-C (which signals the foreground group) stops the job and
- * not the shell. Built in: cd, exit [n], wait. Names without a '/' are looked up in /bin.
+ * not the shell. Built in: cd, exit [n], help, pwd, wait. Names without a '/' are looked up
+ * in /bin. At the console the line editor (readline) has history and Tab completion.
  *
  *   sh                  reads commands from the console with the prompt "$ "
  *   sh -c STRING        runs STRING and exits with the status of its last command */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <readline.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LINE_MAX   1024
@@ -271,11 +274,54 @@ static int builtin_cd(struct cmd *c)
     return 1;
 }
 
+/* pwd: the current directory. */
+static int builtin_pwd(struct cmd *c)
+{
+    char dir[256];
+    if (getcwd(dir, sizeof dir)) return printf("%s\n", dir), 0;
+    fprintf(stderr, "sh: pwd: %s\n", strerror(errno));
+    return 1;
+}
+
+static const char *const builtins[] = { "cd", "exit", "help", "pwd", "wait", NULL };
+
+/* help: the built-ins, then the programs in /bin in columns. */
+static int builtin_help(struct cmd *c)
+{
+    printf("built in: cd [dir], exit [n], help, pwd, wait\n"
+           "syntax: a | b, a ; b, a &, < f, > f, >> f, '...', \"...\", $?, $$, # comment\n"
+           "keys: Up/Down history, Left/Right/Home/End move, Tab completes, ^C ^U ^W ^D\n");
+    DIR *d = opendir("/bin");
+    if (!d) {
+        printf("programs: /bin cannot be listed (%s)\n", strerror(errno));
+        return 0;
+    }
+    static char names[128][64];
+    static char *sorted[128];
+    int n = 0;
+    struct dirent *e;
+    while (n < 128 && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            strncpy(names[n], e->d_name, 63);
+            int i = n++;
+            for (; i > 0 && strcmp(sorted[i - 1], names[n - 1]) > 0; i--)   /* insertion sort */
+                sorted[i] = sorted[i - 1];
+            sorted[i] = names[n - 1];
+        }
+    closedir(d);
+    printf("programs in /bin:\n");
+    for (int i = 0; i < n; i++)
+        printf(i % 6 == 5 || i == n - 1 ? "%s\n" : "%-13s", sorted[i]);
+    return 0;
+}
+
 /* Runs c as a built-in if it is one; returns its status, or -1 if c is not built in. */
 static int builtin(struct cmd *c)
 {
     if (strcmp(c->argv[0], "exit") == 0) return builtin_exit(c);
     if (strcmp(c->argv[0], "cd") == 0) return builtin_cd(c);
+    if (strcmp(c->argv[0], "pwd") == 0) return builtin_pwd(c);
+    if (strcmp(c->argv[0], "help") == 0) return builtin_help(c);
     if (strcmp(c->argv[0], "wait") == 0) {
         reap(1);
         return 0;
@@ -417,6 +463,7 @@ int main(int argc, char **argv)
         return 2;
     }
     interactive = 1;
+    readline_commands = builtins;
     foreground(0);
     static char line[LINE_MAX];
     for (;;) {

@@ -1,4 +1,5 @@
-/* tail [-n N] [FILE]: the last N (10) lines of FILE or stdin, kept in a ring of N lines. */
+/* tail [-n N | -N] [FILE]: the last N (10) lines of FILE or stdin, kept in a ring of N lines. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,12 +14,21 @@ int main(int argc, char **argv)
 {
     long n = 10;
     int opt;
+    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
+        char *end;                         /* the traditional -N, as -n N */
+        n = strtol(argv[1] + 1, &end, 10);
+        if (*end) return fprintf(stderr, "usage: %s [-n N | -N] [FILE]\n", argv[0]), 2;
+        argv[1] = argv[0];
+        argv++, argc--;
+    }
     while ((opt = getopt(argc, argv, "n:")) != -1) {
         char *end;
         if (opt == 'n') n = strtol(optarg, &end, 10);
         if (opt != 'n' || *end || n < 0 || n > MAX_LINES)
-            return fprintf(stderr, "usage: tail [-n N] [FILE] (N at most %d)\n", MAX_LINES), 2;
+            return fprintf(stderr, "usage: tail [-n N | -N] [FILE] (N at most %d)\n", MAX_LINES), 2;
     }
+    if (n > MAX_LINES)
+        return fprintf(stderr, "usage: tail [-n N | -N] [FILE] (N at most %d)\n", MAX_LINES), 2;
     FILE *f = stdin;
     if (optind < argc) {
         int fd = open(argv[optind], O_RDONLY);

@@ -5,7 +5,7 @@ nested test bed) can reuse the same files:
   vmm-args:        arguments of build/vmm (the runner adds --gdb PORT)
   hosts:           KVM backends the script is for (vmx svm pvm; default all)
   stdin:           keep-open: the guest's console input stays open (an idle shell)
-  interrupt-after: send SIGINT to gdb (Ctrl-C) once its output has this line
+  interrupt-after: send SIGINT to gdb (Ctrl-C) a second after each output line that is this
   expect:          a regex that must match a line of gdb's output, in the order given
   vmm-status:      build/vmm's exit status
   vmm-stdout / vmm-stderr: a regex that must match a line of the VMM's output
@@ -81,6 +81,26 @@ def applies(name, host):
     return not hosts or host in hosts.split()
 
 
+def interrupt_after_each(gdb, line, timeout):
+    """Ctrl-C gdb a second after each output line that is exactly `line` (a script that
+    must stop somewhere in particular prints it again and continues); returns the output
+    read until gdb closed it."""
+    want = re.compile("^" + re.escape(line) + "$", re.M)
+    out, pending, deadline = "", 0, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not select.select([gdb.stdout], [], [], 1)[0]:
+            continue
+        chunk = os.read(gdb.stdout.fileno(), 4096).decode(errors="replace")
+        if not chunk:
+            return out
+        out += chunk
+        for _ in range(len(want.findall(out)) - pending):
+            time.sleep(1)                  # let the guest run a little
+            gdb.send_signal(signal.SIGINT)
+            pending += 1
+    return out
+
+
 def drive_gdb(path, port, timeout=240, extra=()):
     """Run gdb on the command file `path` against the stub at 127.0.0.1:port (extra: gdb
     commands before `target remote`), Ctrl-C as the header says; returns gdb's output."""
@@ -94,9 +114,7 @@ def drive_gdb(path, port, timeout=240, extra=()):
     try:
         out = ""
         if "interrupt-after" in h:
-            out = wait_line(gdb.stdout, "^" + re.escape(h["interrupt-after"][0]) + "$", 60)
-            time.sleep(1)                  # let the guest run a little
-            gdb.send_signal(signal.SIGINT)
+            out = interrupt_after_each(gdb, h["interrupt-after"][0], timeout)
         rest, _ = gdb.communicate(timeout=timeout)
         return out + rest.decode(errors="replace")
     finally:

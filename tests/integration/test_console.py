@@ -39,6 +39,15 @@ def test_input_from_a_pipe():
     assert r.returncode == 0, r        # end of input: init powers off
 
 
+def test_piped_input_is_not_echoed():
+    """stdin is no terminal: the guest's console does not echo it into the output."""
+    r = subprocess.run([VMM, "--no-disk", "--", "/bin/wc", "-l"], input="alpha\nbeta\n",
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    lines = [l.strip() for l in r.stdout.splitlines()]
+    assert lines[-1] == "2" and "alpha" not in lines and "beta" not in lines, r.stdout
+
+
 def test_stdin_dev_null():
     r = subprocess.run([VMM, "--no-disk"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=60)

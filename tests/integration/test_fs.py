@@ -5,7 +5,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import VMM, fsck
+from conftest import ROOT, VMM, fsck
 
 
 def test_files_persist_across_boots(vmm, disk):
@@ -65,6 +65,39 @@ def test_ls_mkdir_mv_rm_ln_df(vmm, disk):
     assert "Mounted on" in out and "ordered mode" in out
     r = vmm("--disk", disk, "--", "/bin/cat", "/a/c")
     assert r.stdout.splitlines()[-1] == "one"
+    assert fsck(disk).returncode == 0
+
+
+def test_ls_escapes_names_it_cannot_print(disk):
+    # A name with a control byte, a non-ASCII byte and a backslash, made by touch.
+    name = b"/bad\x01name\xff\\x"
+    assert subprocess.run([VMM, "--disk", disk, "--", "/bin/touch", name]).returncode == 0
+    for args in (["/bin/ls", "/"], ["/bin/ls", "-l", "/"]):
+        r = subprocess.run([VMM, "--disk", disk, "--", *args], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert any(l.endswith(b"bad\\001name\\377\\\\x") for l in lines), lines
+        assert not any(b"\x01" in l or b"\xff" in l for l in lines)
+
+
+def test_the_prompt_says_whether_files_persist(vmm, disk):
+    # The interactive shell (no command; stdin at its end) starts after init's notice.
+    out = vmm("--disk", disk).stdout
+    notice = "files you write persist on the disk (make run: build/guest/disk.img);" \
+             " `make pristine-disk` restores it as built"
+    assert notice in out and out.index(notice) < out.index("$ ")
+    assert "the disk is read-only: files cannot be written" in vmm("--disk", disk + ",ro").stdout
+    assert "no disk: files cannot be written" in vmm("--no-disk").stdout
+    assert "persist" not in vmm("--disk", disk, "--", "/bin/true").stdout   # a command: no notice
+
+
+def test_make_pristine_disk_rebuilds_the_image(vmm, disk):
+    assert vmm("--disk", disk, "--", "/bin/sh", "-c", "echo mine > /kept").returncode == 0
+    assert "kept" in vmm("--disk", disk, "--", "/bin/ls", "/").stdout.split()
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "pristine-disk",
+                        f"DISK_IMG={disk}"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "kept" not in vmm("--disk", disk, "--", "/bin/ls", "/").stdout.split()
     assert fsck(disk).returncode == 0
 
 

@@ -151,6 +151,30 @@ def test_head_tail_and_yes(vmm):
     assert rc == 0
 
 
+def test_head_and_tail_take_the_traditional_minus_n(vmm):
+    lines, out, _ = sh(vmm, "seq 10 | head -3; seq 10 | tail -2; seq 10 | head -n 1;"
+                            " head -3x; echo $?")
+    assert [l for l in lines if not l.startswith("usage:")] == ["1", "2", "3", "9", "10", "1", "2"]
+    assert "usage: head [-n N | -N] [FILE]" in out
+
+
+def test_pwd_and_help_are_built_in(vmm, disk):
+    lines, out, _ = sh(vmm, "pwd; cd /bin; pwd; help; help | grep -c usertests", disk=disk)
+    assert lines[:2] == ["/", "/bin"]
+    assert any(l.startswith("built in: cd [dir], exit [n], help, pwd, wait") for l in lines)
+    assert "programs in /bin:" in lines
+    progs = " ".join(lines[lines.index("programs in /bin:") + 1:-1]).split()
+    assert {"cat", "more", "clear", "ls", "usertests"} <= set(progs), progs
+    assert progs == sorted(progs)
+    assert lines[-1] == "1"                  # a built-in in a pipeline runs in the child
+
+
+def test_more_just_copies_when_stdout_is_not_the_console(vmm):
+    lines, out, _ = sh(vmm, "seq 60 | more | cat; echo status $?")
+    assert lines == [str(i) for i in range(1, 61)] + ["status 0"]
+    assert "--More--" not in out
+
+
 def test_seq_echo_basename_dirname(vmm):
     lines, _, _ = sh(vmm, "seq 5 -2 1; seq 2 3; echo -n a; echo b; basename /a/b/c.txt .txt;"
                           " basename /a/b/; dirname /a/b/c; dirname file; dirname /")
@@ -169,7 +193,7 @@ def test_sleep_true_false_uptime_cat(vmm):
 
 def test_libctest_passes(vmm):
     r = vmm("--", "/bin/libctest")
-    assert "libctest: 13 passed, 0 failed" in r.stdout, r.stdout
+    assert "libctest: 14 passed, 0 failed" in r.stdout, r.stdout
     assert r.returncode == 0
 
 

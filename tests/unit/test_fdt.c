@@ -103,6 +103,7 @@ static void test_chosen(void **state)
     expect_str("/chosen", "minivmm,syscall-gate", "trap");
     expect_str("/chosen", "minivmm,host", "pvm");
     expect_str("/chosen", "minivmm,tick", "pit");
+    expect_str("/chosen", "minivmm,console", "terminal");     /* the default */
     expect_str("/chosen", "stdout-path", "/isa/serial@i3f8");
     node("/isa/serial@i3f8");   /* stdout-path names a real node */
     expect_no_prop("/chosen", "minivmm,mmu");       /* direct mode says nothing */
@@ -126,7 +127,9 @@ static void test_chosen_without_command(void **state)
     desc.syscall_gate = "syscall";
     desc.host_backend = "svm";
     desc.tick = "lapic";
+    desc.console = "stream";
     build_ok();
+    expect_str("/chosen", "minivmm,console", "stream");
     expect_no_prop("/chosen", "minivmm,command");
     expect_str("/chosen", "bootargs", "");
     expect_str("/chosen", "minivmm,syscall-gate", "syscall");
@@ -300,6 +303,7 @@ static void test_bad_descriptions(void **state)
     static char *const empty[] = { NULL };
     desc.command = empty;               expect_refused("empty command");
     desc.syscall_gate = "int80";        expect_refused("syscall gate");
+    desc.console = "tty";               expect_refused("console");
     desc.syscall_gate = NULL;           expect_refused("syscall gate");
     desc.host_backend = "tcg";          expect_refused("host must be");
     desc.tick = "hpet";                 expect_refused("tick must be");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -490,6 +491,107 @@ static void power_cut_after_n_writes(void **state)
     assert_int_equal(img[1536], pattern(3, 0));
 }
 
+/* One request through the I/O thread: its status once it is in the used ring. */
+static uint8_t request_async(uint32_t type, uint64_t sector, uint64_t data, uint32_t len)
+{
+    uint8_t *status;
+    uint16_t want = vdrv_used_idx(&d) + 1;
+    vdrv_publish(&d, vdrv_blk(&d, type, sector, data, len, &status));
+    vdrv_notify(&d);
+    alarm(30);                                 /* a hang fails the test instead of CI */
+    while (vdrv_used_idx(&d) != want) {
+        struct pollfd p = { irq_fd, POLLIN, 0 };
+        poll(&p, 1, 100);
+        irqs();
+    }
+    alarm(0);
+    return *status;
+}
+
+/* Host faults: whatever the image's file refuses completes with IOERR, and the device
+ * serves the next request. /dev/full refuses writes (ENOSPC), a write-only descriptor
+ * reads (EBADF), a pipe fdatasync (EINVAL); an EIO from the disk takes the same path.
+ * Inline (power-cut injection's path), then through io_uring. */
+static void host_errors_become_ioerr(bool thread)
+{
+    uint8_t (*req)(uint32_t, uint64_t, uint64_t, uint32_t) = thread ? request_async : request;
+    assert_int_equal(vdrv_setup(&d, FEATURES, 8), OK_STATUS);
+    int notify_fd = eventfd(0, 0), pipefd[2];
+    if (thread) {
+        blk.notify_fd = notify_fd;
+        assert_int_equal(blk_backend_start(&be, &blk, notify_fd), 0);
+    }
+    uint64_t buf = vdrv_alloc(&d, 1024);
+    int image_fd = be.fd, full = open("/dev/full", O_RDWR), wronly = open(image, O_WRONLY);
+    assert_true(full >= 0 && wronly >= 0 && pipe(pipefd) == 0);
+    be.fd = full;
+    assert_int_equal(req(VIRTIO_BLK_T_OUT, 3, buf, 1024), VIRTIO_BLK_S_IOERR);
+    be.fd = wronly;
+    assert_int_equal(req(VIRTIO_BLK_T_IN, 3, buf, 1024), VIRTIO_BLK_S_IOERR);
+    be.fd = pipefd[1];
+    assert_int_equal(req(VIRTIO_BLK_T_FLUSH, 0, 0, 0), VIRTIO_BLK_S_IOERR);
+    be.fd = image_fd;
+    assert_int_equal(req(VIRTIO_BLK_T_IN, 3, buf, 1024), VIRTIO_BLK_S_OK);
+    assert_int_equal(((uint8_t *)vdrv_hva(&d, buf))[0], pattern(3, 0));
+    assert_int_equal(vdrv_rd(&d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
+    blk_backend_stop(&be);
+    close(full), close(wronly), close(pipefd[0]), close(pipefd[1]), close(notify_fd);
+}
+
+static void host_errors_inline(void **state) { host_errors_become_ioerr(false); }
+static void host_errors_io_uring(void **state) { host_errors_become_ioerr(true); }
+
+/* The image shrinks under the device (its capacity stays what the driver was told): a
+ * read reaching past the new end is IOERR, one before it still works, a write there
+ * grows the file again. */
+static void image_truncated_while_in_use(bool thread)
+{
+    uint8_t (*req)(uint32_t, uint64_t, uint64_t, uint32_t) = thread ? request_async : request;
+    assert_int_equal(vdrv_setup(&d, FEATURES, 8), OK_STATUS);
+    int notify_fd = eventfd(0, 0);
+    if (thread) {
+        blk.notify_fd = notify_fd;
+        assert_int_equal(blk_backend_start(&be, &blk, notify_fd), 0);
+    }
+    uint64_t buf = vdrv_alloc(&d, 1024);
+    assert_int_equal(ftruncate(be.fd, 8 * 512), 0);
+    assert_int_equal(req(VIRTIO_BLK_T_IN, 10, buf, 512), VIRTIO_BLK_S_IOERR);
+    assert_int_equal(req(VIRTIO_BLK_T_IN, 7, buf, 1024), VIRTIO_BLK_S_IOERR);   /* half */
+    assert_int_equal(req(VIRTIO_BLK_T_IN, 6, buf, 1024), VIRTIO_BLK_S_OK);
+    assert_int_equal(req(VIRTIO_BLK_T_OUT, SECTORS - 1, buf, 512), VIRTIO_BLK_S_OK);
+    assert_int_equal(req(VIRTIO_BLK_T_IN, SECTORS - 1, buf, 512), VIRTIO_BLK_S_OK);
+    blk_backend_stop(&be);
+    close(notify_fd);
+}
+
+/* The I/O thread's ring runs what the device submits and refuses anything else: a
+ * hijacked I/O thread cannot open files through io_uring behind the seccomp filter. */
+static void ring_refuses_other_operations(void **state)
+{
+    struct io_uring ring;
+    assert_int_equal(blk_ring_init(&ring), 0);
+    uint64_t n = 0;
+    int zero = open("/dev/zero", O_RDONLY);
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_read(sqe, zero, &n, sizeof n, 0);
+    sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_openat(sqe, AT_FDCWD, "/tmp", O_RDONLY, 0);
+    assert_int_equal(io_uring_submit_and_wait(&ring, 2), 2);
+    struct io_uring_cqe *cqe;
+    int res[2], i = 0;
+    unsigned head;
+    io_uring_for_each_cqe(&ring, head, cqe)
+        res[i++] = cqe->res;
+    assert_int_equal(i, 2);
+    assert_int_equal(res[0], sizeof n);
+    assert_int_equal(res[1], -EACCES);
+    io_uring_queue_exit(&ring);
+    close(zero);
+}
+
+static void truncated_inline(void **state) { image_truncated_while_in_use(false); }
+static void truncated_io_uring(void **state) { image_truncated_while_in_use(true); }
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -517,6 +619,11 @@ int main(void)
         T(no_interrupt_flag_suppresses_interrupts),
         T(io_thread_runs_many_requests_in_flight),
         T(power_cut_after_n_writes),
+        T(host_errors_inline),
+        T(host_errors_io_uring),
+        T(ring_refuses_other_operations),
+        T(truncated_inline),
+        T(truncated_io_uring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

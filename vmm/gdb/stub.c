@@ -19,6 +19,7 @@
 #include "abi/machine.h"
 #include "vmm/gdb/gdb.h"
 #include "vmm/gdb/stub.h"
+#include "vmm/sandbox.h"
 
 
 #define USER_TOP 0x800000000000ULL
@@ -477,6 +478,7 @@ static void serve(struct gdb_stub *g)
 static void *server(void *arg)
 {
     struct gdb_stub *g = arg;
+    sandbox_enter(SANDBOX_GDB);
     while (!__atomic_load_n(&g->finished, __ATOMIC_ACQUIRE)) {
         struct pollfd p[2] = { { g->listen_fd, POLLIN, 0 }, { g->event_fd, POLLIN, 0 } };
         if (poll(p, 2, -1) < 0 && errno != EINTR)

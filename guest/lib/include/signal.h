@@ -5,6 +5,7 @@
 #include "abi/syscall.h"
 
 #define SIGINT  SIGINT_CODE
+#define SIGQUIT SIGQUIT_CODE
 #define SIGILL  SIGILL_CODE
 #define SIGTRAP SIGTRAP_CODE
 #define SIGFPE  SIGFPE_CODE
