@@ -14,6 +14,7 @@
 #include "vmm/boot.h"
 #include "vmm/json.h"
 #include "vmm/mmu.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 #define SHADOW_SLOT 3                /* guest_mem uses 0-2 */
@@ -193,6 +194,7 @@ void mmu_start(struct vm *vm)
     if (u->host_shadows) {
         u->s.flush = resync;
         u->s.flush_ctx = u;
+        sandbox_allow_vcpu_memslots();
     }
     pthread_mutex_init(&u->lock, NULL);
     vm->mmu = u;
