@@ -43,6 +43,7 @@
 #define CTL_MARK               0x8  /* write: benchmark marker id (records time and counters) */
 #define CTL_DOORBELL           0xc  /* write: ring the benchmark doorbell (KVM_IOEVENTFD, no exit) */
 #define CTL_MARK_NAME          0x10 /* write: GPA of a struct ctl_mark_name: names a mark id */
+#define CTL_CR3                0x14 /* write (--mmu shadow): the GPA of the PML4 to load */
 #define CTL_MAGIC              0x4d564d4dU /* "MMVM" little-endian */
 #define CTL_PANIC_MSG_MAX      1024
 
@@ -56,6 +57,13 @@ struct ctl_mark_name {
     char name[CTL_MARK_NAME_MAX];   /* NUL-terminated; printable ASCII kept, the rest '?' */
 };
 #endif
+
+/* --mmu shadow (docs/paging.md): the page-table pool, a window at the top of RAM that the
+ * guest takes every page-table page from (/chosen/minivmm,pt-pool), and the VMM's shadow
+ * tables, in a memslot above 4 GiB that the guest's device tree never names. */
+#define MACHINE_PT_POOL_MAX    (16ULL << 20)   /* at most 16 MiB, at most RAM/8 */
+#define MACHINE_SHADOW_GPA     0x100000000ULL
+#define MACHINE_SHADOW_PAGES   4096
 
 /* The benchmark doorbell (docs/machine.md): 32-bit writes to RING and ECHO, and to the
  * control port's CTL_DOORBELL, are caught in KVM by ioeventfds (no exit to the VMM) and

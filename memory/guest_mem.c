@@ -17,6 +17,7 @@ int guest_mem_alloc(struct guest_mem *m, uint64_t size)
 {
     m->hva = NULL;
     m->size = 0;
+    m->ro_gpa = m->ro_size = 0;
     if (size == 0 || size % HUGE_2M != 0 || size > MACHINE_RAM_MAX) {
         errno = EINVAL;
         return -1;
@@ -32,22 +33,34 @@ int guest_mem_alloc(struct guest_mem *m, uint64_t size)
     return 0;
 }
 
-/* Slot 0 covers all of RAM; the MMIO hole above MACHINE_RAM_MAX stays unmapped so that
+static int set_slot(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size,
+                    void *hva)
+{
+    struct kvm_userspace_memory_region r = {
+        .slot = slot, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
+        .userspace_addr = (uint64_t)(uintptr_t)hva,
+    };
+    return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -1 : 0;
+}
+
+/* Slot 0 covers all of RAM (or what lies below the read-only window, which is slot 1, and
+ * slot 2 what lies above it); the MMIO hole above MACHINE_RAM_MAX stays unmapped so that
  * device accesses exit to the VMM. */
 int guest_mem_map(const struct guest_mem *m, int vm_fd)
 {
-    struct kvm_userspace_memory_region r = {
-        .slot = 0,
-        .flags = 0,
-        .guest_phys_addr = 0,
-        .memory_size = m->size,
-        .userspace_addr = (uint64_t)(uintptr_t)m->hva,
-    };
-    if (m->hva == NULL || m->size == 0) {
+    if (m->hva == NULL || m->size == 0 || m->ro_gpa % 4096 || m->ro_size % 4096 ||
+        m->ro_gpa > m->size || m->ro_size > m->size - m->ro_gpa) {
         errno = EINVAL;
         return -1;
     }
-    return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -1 : 0;
+    if (m->ro_size == 0)
+        return set_slot(vm_fd, 0, 0, 0, m->size, m->hva);
+    uint64_t end = m->ro_gpa + m->ro_size;
+    if ((m->ro_gpa > 0 && set_slot(vm_fd, 0, 0, 0, m->ro_gpa, m->hva) < 0) ||
+        set_slot(vm_fd, 1, KVM_MEM_READONLY, m->ro_gpa, m->ro_size, m->hva + m->ro_gpa) < 0 ||
+        (end < m->size && set_slot(vm_fd, 2, 0, end, m->size - end, m->hva + end) < 0))
+        return -1;
+    return 0;
 }
 
 /* Safe to call twice and on a failed allocation. */

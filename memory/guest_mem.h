@@ -8,11 +8,15 @@
 struct guest_mem {
     uint8_t *hva;     /* host mapping of guest-physical [0, size) */
     uint64_t size;    /* bytes of RAM, a multiple of 2 MiB */
+    uint64_t ro_gpa, ro_size;   /* a read-only window of RAM (--mmu shadow's page-table
+                                 * pool): guest writes there exit as MMIO; 0 size: none */
 };
 
 /* Map `size` bytes of anonymous memory (MAP_PRIVATE, MADV_HUGEPAGE). 0, or -1 with errno. */
 int guest_mem_alloc(struct guest_mem *m, uint64_t size);
-/* Register the RAM with the VM as memslot 0 at GPA 0. 0, or -1 with errno. */
+/* Register the RAM with the VM at GPA 0: memslot 0, or, with a read-only window, slots 0-2
+ * (below it, the window with KVM_MEM_READONLY, above it). The host mapping stays one
+ * writable range. 0, or -1 with errno. */
 int guest_mem_map(const struct guest_mem *m, int vm_fd);
 void guest_mem_free(struct guest_mem *m);
 

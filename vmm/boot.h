@@ -38,6 +38,8 @@ struct machine_desc {
     const char *console;         /* /chosen/minivmm,console: "terminal" (a person types:
                                     the guest echoes) or "stream" (stdin is a pipe or file) */
     const struct board *board;   /* the devices (vmm/board.h) */
+    const char *mmu;             /* /chosen/minivmm,mmu: "shadow", or NULL (direct: no property) */
+    uint64_t pt_pool_gpa, pt_pool_size;   /* /chosen/minivmm,pt-pool, with mmu "shadow" */
 };
 
 /* Build the flattened device tree into buf. The tree's size is fdt_totalsize(buf). */

@@ -65,6 +65,12 @@ static int add_chosen(void *fdt, const struct machine_desc *d)
     TRY(fdt_property_string(fdt, "minivmm,host", d->host_backend));
     TRY(fdt_property_string(fdt, "minivmm,tick", d->tick));
     TRY(fdt_property_string(fdt, "minivmm,console", d->console ? d->console : "terminal"));
+    if (d->mmu != NULL) {
+        TRY(fdt_property_string(fdt, "minivmm,mmu", d->mmu));
+        TRY(CELLS(fdt, "minivmm,pt-pool", (uint32_t)(d->pt_pool_gpa >> 32),
+                  (uint32_t)d->pt_pool_gpa, (uint32_t)(d->pt_pool_size >> 32),
+                  (uint32_t)d->pt_pool_size));
+    }
     const struct board_dev *uart = board_find(d->board, MODEL_UART);
     if (uart != NULL) {
         char path[64] = "/isa/";
@@ -219,6 +225,9 @@ static int check_desc(const struct machine_desc *d, char *err)
         return fail(err, "device tree: tick must be \"lapic\" or \"pit\"");
     if (d->console && !one_of(d->console, consoles))
         return fail(err, "device tree: console must be \"terminal\" or \"stream\"");
+    if (d->mmu != NULL && (strcmp(d->mmu, "shadow") != 0 || d->pt_pool_size == 0 ||
+                           d->pt_pool_gpa + d->pt_pool_size > d->ram_size))
+        return fail(err, "device tree: mmu must be \"shadow\" with a pool inside RAM");
     return 0;
 }
 

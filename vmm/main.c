@@ -16,6 +16,7 @@
 #include "vmm/boot.h"
 #include "vmm/gdb/gdb.h"
 #include "vmm/sandbox.h"
+#include "vmm/mmu.h"
 #include "vmm/stats.h"
 #include "vmm/terminal.h"
 #include "vmm/vm.h"
@@ -28,7 +29,7 @@ extern __typeof__(gdb_finish) gdb_finish __attribute__((weak));
 #define FILE_MAX (1ULL << 30)
 
 struct options {
-    const char *kernel, *initrd, *cmdline, *stats, *tick, *gate;
+    const char *kernel, *initrd, *cmdline, *stats, *tick, *gate, *mmu;
     uint64_t mem;
     int ncpus;
     char *const *command;
@@ -61,6 +62,8 @@ static const char usage_text[] =
     "  --syscall-gate auto|syscall|trap\n"
     "                       how guest programs enter the kernel (default auto: trap on\n"
     "                       PVM hosts, where user-mode syscall cannot, syscall elsewhere)\n"
+    "  --mmu direct|shadow  who translates guest addresses: the hardware through the guest's\n"
+    "                       page tables (default), or the VMM's shadow MMU (docs/paging.md)\n"
     "  --stats FILE         write exit counters, timing and KVM statistics as JSON at exit\n"
     "  --gdb PORT           serve GDB's remote protocol on 127.0.0.1:PORT (docs/debugging.md)\n"
     "  --gdb-wait           with --gdb: keep every vCPU stopped until GDB continues\n"
@@ -110,7 +113,7 @@ static __attribute__((noreturn)) void unknown_option(const char *arg,
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_KERNEL = 256, OPT_INITRD, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_TIMER, OPT_GATE,
-           OPT_STATS, OPT_DISK, OPT_NO_DISK, OPT_GDB, OPT_GDB_WAIT, OPT_NO_SANDBOX };
+           OPT_STATS, OPT_DISK, OPT_NO_DISK, OPT_GDB, OPT_GDB_WAIT, OPT_NO_SANDBOX, OPT_MMU };
     static const struct option longopts[] = {
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "initrd", required_argument, NULL, OPT_INITRD },
@@ -125,10 +128,11 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "gdb", required_argument, NULL, OPT_GDB },
         { "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
         { "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+        { "mmu", required_argument, NULL, OPT_MMU },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    *o = (struct options){ .cmdline = "", .tick = "lapic", .gate = "auto",
+    *o = (struct options){ .cmdline = "", .tick = "lapic", .gate = "auto", .mmu = "direct",
                            .mem = 256ULL << 20, .ncpus = 1 };
     opterr = 0;
     int c, at = optind;          /* the argument getopt is looking at */
@@ -173,6 +177,11 @@ static void parse_options(int argc, char **argv, struct options *o)
             break;
         case OPT_GDB_WAIT: o->gdb_wait = true; break;
         case OPT_NO_SANDBOX: o->no_sandbox = true; break;
+        case OPT_MMU:
+            if (strcmp(optarg, "direct") && strcmp(optarg, "shadow"))
+                usage_error("--mmu %s: must be direct or shadow", optarg);
+            o->mmu = optarg;
+            break;
         case OPT_GATE:
             if (strcmp(optarg, "auto") && strcmp(optarg, "syscall") && strcmp(optarg, "trap"))
                 usage_error("--syscall-gate %s: must be auto, syscall or trap", optarg);
@@ -246,6 +255,7 @@ static void load_guest(const struct options *o)
         .host_backend = vm.host_backend, .tick = o->tick, .board = &vm.board,
         .console = isatty(STDIN_FILENO) ? "terminal" : "stream",
     };
+    mmu_describe(&vm, &d);
     if (fdt_build(&d, fdt, sizeof fdt, err) < 0)
         die("device tree: %s", err);
     struct pvh_module mods[] = {
@@ -285,8 +295,10 @@ int main(int argc, char **argv)
     if (guest_mem_alloc(&vm.mem, o.mem) < 0)
         die("--mem: cannot allocate %llu MiB of guest RAM: %s",
             (unsigned long long)(o.mem >> 20), strerror(errno));
+    mmu_plan(&vm, o.mmu);
     if (guest_mem_map(&vm.mem, vm.vm_fd) < 0)
         die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+    mmu_start(&vm);
     for (int i = 0; i < vm.ncpus; i++)
         vcpu_create(&vm, i);
     stats_open(&vm);

@@ -25,11 +25,12 @@ typedef unsigned long long ull;
 
 #define fail boot_fail
 
-/* Choose each module's address, top of RAM downwards, 4 KiB aligned, above `floor`. */
+/* Choose each module's address, top of RAM downwards (below a read-only window at the
+ * top, the page-table pool), 4 KiB aligned, above `floor`. */
 static int place_modules(const struct guest_mem *m, uint64_t floor,
                          const struct pvh_module *mods, int nmods, uint64_t *addr, char *err)
 {
-    uint64_t top = m->size & ~(PAGE - 1);
+    uint64_t top = (m->ro_size ? m->ro_gpa : m->size) & ~(PAGE - 1);
     for (int i = 0; i < nmods; i++) {
         uint64_t size = mods[i].size;
         if (mods[i].data == NULL && size > 0)

@@ -96,6 +96,11 @@ static const int io_calls[] = {
 };
 static const unsigned long no_ioctls[] = { END };
 
+/* --mmu shadow where the host's KVM shadows our shadow tables (PVM, npt=0): a vCPU drops
+ * KVM's copy by deleting and adding one memslot (vmm/mmu.c, resync). Only then. */
+static const unsigned long memslot_ioctls[] = { KVM_SET_USER_MEMORY_REGION, END };
+static bool vcpu_memslots;
+
 /* The event loop: epoll, stdin, timerfds, the signalfd, eventfds; the PIT's and the UART's
  * interrupt lines; the console's queued output (poll, write). */
 static const int evloop_calls[] = {
@@ -241,7 +246,14 @@ static int build(scmp_filter_ctx ctx, const struct role *r)
         rc = allow_ioctls(ctx, terminal_ioctls);
     if (rc == 0)
         rc = allow_ioctls(ctx, r->ioctls);
+    if (rc == 0 && r == &roles[SANDBOX_VCPU] && vcpu_memslots)
+        rc = allow_ioctls(ctx, memslot_ioctls);
     return rc;
+}
+
+void sandbox_allow_vcpu_memslots(void)
+{
+    vcpu_memslots = true;
 }
 
 void sandbox_enter(enum sandbox_role role)

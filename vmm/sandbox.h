@@ -17,6 +17,10 @@ enum sandbox_role {
 void sandbox_disable(void);
 bool sandbox_enabled(void);
 
+/* Before the vCPUs start: their filter also allows KVM_SET_USER_MEMORY_REGION (--mmu shadow
+ * on a host whose KVM shadows the shadow: vmm/mmu.c's resync). */
+void sandbox_allow_vcpu_memslots(void);
+
 /* Confine the calling thread to what its role needs, for the rest of its life: no new
  * privileges, and a filter under which any other system call prints
  * "vmm: sandbox: the ROLE thread made a forbidden system call: NAME (NR)" and exits with

@@ -9,6 +9,7 @@
 #include "vmm/json.h"
 #include "vmm/kvmstats.h"
 #include "vmm/sandbox.h"
+#include "vmm/mmu.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
@@ -220,6 +221,7 @@ int stats_write(struct vm *vm, FILE *f)
     json_key(&j, "sandbox");
     json_string(&j, sandbox_enabled() ? "on" : "off");
     json_object_end(&j);
+    mmu_stats_json(vm, &j);
     json_key(&j, "vcpus");
     json_uint(&j, vm->ncpus);
     json_key(&j, "mem_bytes");

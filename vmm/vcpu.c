@@ -13,6 +13,7 @@
 #include "abi/machine.h"
 #include "memory/pagewalk.h"
 #include "vmm/sandbox.h"
+#include "vmm/mmu.h"
 #include "vmm/vm.h"
 
 static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
@@ -102,6 +103,9 @@ static void code_bytes(struct vcpu *v, const struct kvm_regs *r, const struct kv
                        char *out, size_t n)
 {
     struct walk_regs wr = { s->cr0, s->cr3, s->cr4, s->efer };
+    uint64_t cr3;
+    if (mmu_guest_cr3(v->vm, v->id, &cr3))    /* --mmu shadow: through the guest's tables */
+        wr.cr3 = cr3;
     uint64_t rip = r->rip + ((s->efer & (1 << 10)) ? 0 : s->cs.base);
     size_t used = 0;
     out[0] = 0;

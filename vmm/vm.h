@@ -70,6 +70,8 @@ struct vm {
     struct vm_hooks hooks;
     const char *host_backend;        /* "vmx", "svm" or "pvm" */
     const char *syscall_gate;        /* what the guest was told */
+    const char *mmu_mode;            /* --mmu: "direct" or "shadow" (vmm/mmu.h) */
+    struct mmu *mmu;                 /* the shadow MMU's wiring, NULL in direct mode */
     /* Stopping: the first vm_stop wins; every vCPU thread then leaves its run loop. */
     atomic_bool stopping;
     int exit_status;

@@ -90,6 +90,8 @@ static void bootinfo_defaults(void)
     bootinfo.syscall_gate = "syscall";
     bootinfo.host = "unknown";
     bootinfo.tick = "lapic";
+    bootinfo.mmu = "direct";
+    bootinfo.pt_pool_pa = bootinfo.pt_pool_size = 0;
 }
 
 /* Finds the tree among the modules and the initrd: another module, or the blob at the

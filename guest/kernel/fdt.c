@@ -20,12 +20,13 @@
  * block, so after the first comparison the kind is found by the name's offset in a small
  * open-addressed table (when it is full, names are just compared again). */
 enum kind { K_OTHER, K_ACELLS, K_SCELLS, K_COMPAT, K_REG, K_INTR, K_DTYPE, K_BOOTARGS,
-            K_GATE, K_HOST, K_TICK, K_COMMAND, K_CONSOLE, NKINDS };
+            K_GATE, K_HOST, K_TICK, K_COMMAND, K_CONSOLE, K_MMU, K_POOL, NKINDS };
 static const char *const kind_names[NKINDS] = {
     [K_ACELLS] = "#address-cells", [K_SCELLS] = "#size-cells", [K_COMPAT] = "compatible",
     [K_REG] = "reg", [K_INTR] = "interrupts", [K_DTYPE] = "device_type",
     [K_BOOTARGS] = "bootargs", [K_GATE] = "minivmm,syscall-gate", [K_HOST] = "minivmm,host",
     [K_TICK] = "minivmm,tick", [K_COMMAND] = "minivmm,command", [K_CONSOLE] = "minivmm,console",
+    [K_MMU] = "minivmm,mmu", [K_POOL] = "minivmm,pt-pool",
 };
 static uint32_t name_off[NAME_SLOTS];     /* offset + 1; 0 = empty */
 static uint8_t name_kind[NAME_SLOTS];
@@ -128,6 +129,13 @@ static enum kind prop_kind(const char *strs, uint32_t off)
 /* /chosen properties go straight into bootinfo. */
 static void chosen_prop(enum kind k, const uint8_t *v, uint32_t len)
 {
+    if (k == K_POOL) {
+        if (len == 16) {
+            bootinfo.pt_pool_pa = cells(v, 2);
+            bootinfo.pt_pool_size = cells(v + 8, 2);
+        }
+        return;
+    }
     const char *s = str_prop(v, len);
     if (!s)
         return;
@@ -141,6 +149,8 @@ static void chosen_prop(enum kind k, const uint8_t *v, uint32_t len)
         bootinfo.tick = s;
     else if (k == K_CONSOLE)
         bootinfo.console = s;
+    else if (k == K_MMU)
+        bootinfo.mmu = s;
     else if (k == K_COMMAND) {
         int n = 0;
         for (uint32_t off = 0; off < len && n < MAX_ARGS; n++) {

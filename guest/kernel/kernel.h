@@ -32,6 +32,21 @@
 void *kalloc(void);             /* a zeroed 4 KiB page (direct-map address), or NULL */
 void kfree(void *page);
 
+/* ---- Page tables and CR3 (platform: mmu.c; docs/paging.md) ----
+ * Every page-table page comes from pt_alloc (zeroed) or pt_alloc_dirty (any contents, the
+ * caller writes every entry: with pt_fill) and goes back with pt_free, or pt_free_zero if
+ * all its entries are zero. Under --mmu shadow they are pages of the VMM's page-table pool
+ * and CR3 is loaded through the control port; elsewhere kalloc pages and the register. */
+void *pt_alloc(void);
+void *pt_alloc_dirty(void);
+void pt_free(void *page);
+void pt_free_zero(void *page);
+/* dst[from .. from+n) = src[...] (or zero if src is NULL), writing only what changes. */
+void pt_fill(uint64_t *dst, const uint64_t *src, int from, int n);
+void write_cr3(uint64_t pa);     /* load a page table on this CPU */
+uint64_t read_cr3(void);         /* the page table this CPU loaded last */
+bool mmu_shadow(void);
+
 /* The kernel's top-level page table (physical); user page tables share its upper half. */
 extern uint64_t kernel_pml4_pa;
 /* Map device registers at P2V(pa) uncached (2 MiB granules, never RAM); returns P2V(pa). */
@@ -102,6 +117,7 @@ struct cpu {
     void *proc;                /* the process running here (process part's type) */
     void *sched;               /* the process part's per-CPU scheduler state */
     volatile int started;      /* set by the CPU itself once it is online */
+    uint64_t cr3;              /* --mmu shadow: the page table this CPU loaded (mmu.c) */
 };
 extern struct cpu cpus[NCPU];
 extern int ncpu;
@@ -132,6 +148,8 @@ struct bootinfo {
     uint64_t ram_size;
     const char *tick;               /* "lapic" (default) or "pit" */
     const char *console;            /* "terminal" (default) or "stream": no echo */
+    const char *mmu;                /* "direct" (default) or "shadow" (/chosen/minivmm,mmu) */
+    uint64_t pt_pool_pa, pt_pool_size;   /* /chosen/minivmm,pt-pool: <addr size>, 2+2 cells */
 };
 extern struct bootinfo bootinfo;
 /* The value of key=VALUE on the kernel command line, copied into buf (n bytes, always

@@ -58,6 +58,7 @@ __attribute__((noreturn)) void kmain(uint32_t start_info_pa)
     vm_load();
     kalloc_init(KV2P(_end), boot_mem.alloc_end);
     bootinfo_init();
+    mmu_init();
     exit_port_init();
     lapic_init();
     cpus[0].apic_id = lapic_id();

@@ -38,6 +38,7 @@ bool cmdline_has(const char *word);
 void vm_init(uint64_t ram_end);
 void vm_load(void);                       /* this CPU: switch to kernel_pml4_pa */
 void kalloc_init(uint64_t start, uint64_t end);
+void mmu_init(void);                      /* after bootinfo_init: shadow mode, if asked */
 
 /* CPU tables (gdt.c, trap.c). */
 void gdt_init_cpu(struct cpu *c, void *ist_top);

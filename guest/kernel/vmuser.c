@@ -36,7 +36,7 @@ static uint64_t *walk(uint64_t *pml4, uint64_t va, int level, int alloc)
         uint64_t *e = &t[idx(va, l)];
         if (!(*e & PTE_P)) {
             void *page;
-            if (!alloc || !(page = kalloc())) return NULL;
+            if (!alloc || !(page = pt_alloc())) return NULL;
             *e = V2P(page) | PTE_TABLE;
         }
         t = P2V(PTE_ADDR(*e));
@@ -62,7 +62,13 @@ static uint64_t *table_of(uint64_t *pml4, uint64_t va, int level, uint64_t *next
 }
 
 static inline int loaded(const struct uvm *as) { return read_cr3() == as->pml4_pa; }
-static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+/* Under --mmu shadow a TLB flush must reach the VMM (its host's KVM may cache the
+ * shadow tables, docs/paging.md): a CR3 reload there, invlpg elsewhere. */
+static inline void invlpg(uint64_t va)
+{
+    if (mmu_shadow()) write_cr3(read_cr3());
+    else __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
 
 /* Calls fn on every present leaf entry in [lo, hi). */
 typedef void (*pte_fn)(uint64_t va, uint64_t *pte, void *arg);
@@ -87,12 +93,12 @@ int uvm_init(struct uvm *as)
 {
     as->nregion = 0;
     as->brk = 0;
-    /* The upper half is copied over anyway: zero only the lower (256 rep elements, not 512). */
-    as->pml4 = kalloc_dirty();
+    /* Every entry is written: the lower half zero, the upper half the kernel's. */
+    as->pml4 = pt_alloc_dirty();
     if (!as->pml4) return -ENOMEM;
     as->pml4_pa = V2P(as->pml4);
-    memset(as->pml4, 0, 256 * sizeof(uint64_t));
-    memcpy(as->pml4 + 256, (uint64_t *)P2V(kernel_pml4_pa) + 256, 256 * sizeof(uint64_t));
+    pt_fill(as->pml4, NULL, 0, 256);
+    pt_fill(as->pml4, P2V(kernel_pml4_pa), 256, 256);
     uint64_t *pte = walk(as->pml4, GATE_VA, 0, 1);
     if (!pte) {
         uvm_free(as);
@@ -197,10 +203,12 @@ static void free_tables(uint64_t *pml4, uint64_t start, uint64_t end, int level)
             /* A PT is empty by now: every present leaf lies in a region's [lo, hi), which
              * uvm_free dropped (munmap and sbrk drop theirs before shrinking a window),
              * and the gate's entry was cleared. An upper table may still point at the PT
-             * of an unmapped region, so only PTs go to the zero list. */
-            if (level == 0) kfree_zero(P2V(PTE_ADDR(*e)));
-            else kfree(P2V(PTE_ADDR(*e)));
+             * of an unmapped region, so only PTs go to the zero list. Unlinked before it
+             * is freed: under --mmu shadow another CPU may take the page at once. */
+            void *t = P2V(PTE_ADDR(*e));
             *e = 0;
+            if (level == 0) pt_free_zero(t);
+            else pt_free(t);
         }
         a += span;
     }
@@ -219,7 +227,7 @@ void uvm_free(struct uvm *as)
             free_tables(as->pml4, as->region[i].lo, as->region[i].hi, level);
         free_tables(as->pml4, GATE_VA, GATE_VA + PG, level);
     }
-    kfree(as->pml4);
+    pt_free(as->pml4);
     as->pml4 = NULL;
     as->nregion = 0;
 }

@@ -76,13 +76,14 @@ static inline uint64_t read_cr2(void)
     __asm__ volatile("mov %%cr2, %0" : "=r"(v));
     return v;
 }
-static inline uint64_t read_cr3(void)
+/* The register itself; the kernel loads page tables with write_cr3 (mmu.c). */
+static inline uint64_t hw_read_cr3(void)
 {
     uint64_t v;
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
-static inline void write_cr3(uint64_t v)
+static inline void hw_write_cr3(uint64_t v)
 {
     __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }

@@ -106,6 +106,18 @@ static void test_chosen(void **state)
     expect_str("/chosen", "minivmm,console", "terminal");     /* the default */
     expect_str("/chosen", "stdout-path", "/isa/serial@i3f8");
     node("/isa/serial@i3f8");   /* stdout-path names a real node */
+    expect_no_prop("/chosen", "minivmm,mmu");       /* direct mode says nothing */
+    expect_no_prop("/chosen", "minivmm,pt-pool");
+}
+
+static void test_chosen_mmu_shadow(void **state)
+{
+    desc.mmu = "shadow";
+    desc.pt_pool_gpa = desc.ram_size - (16 << 20);
+    desc.pt_pool_size = 16 << 20;
+    build_ok();
+    expect_str("/chosen", "minivmm,mmu", "shadow");
+    EXPECT_CELLS("/chosen", "minivmm,pt-pool", 0, (uint32_t)desc.pt_pool_gpa, 0, 16 << 20);
 }
 
 static void test_chosen_without_command(void **state)
@@ -296,13 +308,17 @@ static void test_bad_descriptions(void **state)
     desc.host_backend = "tcg";          expect_refused("host must be");
     desc.tick = "hpet";                 expect_refused("tick must be");
     desc.tick = NULL;                   expect_refused("tick must be");
+    desc.mmu = "direct";                expect_refused("mmu must be");
+    desc.mmu = "shadow";                expect_refused("mmu must be");   /* no pool */
+    desc.mmu = "shadow"; desc.pt_pool_size = 4096; desc.pt_pool_gpa = desc.ram_size;
+    expect_refused("mmu must be");
 }
 
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh)
     const struct CMUnitTest tests[] = {
-        T(test_root), T(test_chosen), T(test_chosen_without_command), T(test_memory),
+        T(test_root), T(test_chosen), T(test_chosen_mmu_shadow), T(test_chosen_without_command), T(test_memory),
         T(test_cpus), T(test_irqchips), T(test_isa), T(test_virtio_slots),
         T(test_virtio_slots_are_bounded), T(test_no_virtio_slots), T(test_doorbell), T(test_root_children), T(test_small_buffer),
         T(test_bad_descriptions),

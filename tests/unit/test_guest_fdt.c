@@ -45,6 +45,8 @@ static size_t build(void)
     OK(fdt_property_string(f, "minivmm,syscall-gate", "trap"));
     OK(fdt_property_string(f, "minivmm,host", "pvm"));
     OK(fdt_property_string(f, "minivmm,tick", "pit"));
+    OK(fdt_property_string(f, "minivmm,mmu", "shadow"));
+    cells(f, "minivmm,pt-pool", 4, 0, 0xf000000, 0, 0x1000000);
     OK(fdt_end_node(f));
     OK(fdt_begin_node(f, "memory@0"));
     OK(fdt_property_string(f, "device_type", "memory"));
@@ -100,6 +102,9 @@ static void test_reads_the_machine(void **state)
     assert_string_equal(bootinfo.syscall_gate, "trap");
     assert_string_equal(bootinfo.host, "pvm");
     assert_string_equal(bootinfo.tick, "pit");
+    assert_string_equal(bootinfo.mmu, "shadow");
+    assert_int_equal(bootinfo.pt_pool_pa, 0xf000000);
+    assert_int_equal(bootinfo.pt_pool_size, 0x1000000);
     assert_int_equal(bootinfo.ncommand, 2);
     assert_string_equal(bootinfo.command[0], "/bin/echo");
     assert_string_equal(bootinfo.command[1], "hi there");

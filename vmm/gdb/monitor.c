@@ -7,6 +7,7 @@
 #include <string.h>
 #include "memory/pagewalk.h"
 #include "vmm/gdb/monitor.h"
+#include "vmm/mmu.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
@@ -66,17 +67,13 @@ static void cmd_cr(const struct gdb_monitor *m, struct out *o)
     say(o, "\n");
 }
 
-static void cmd_walk(const struct gdb_monitor *m, uint64_t va, struct out *o)
+static void show_walk(uint64_t va, const struct walk_result *wr, enum walk_status st,
+                      struct out *o)
 {
     static const char *const level[4] = { "PML4E", "PDPTE", "PDE", "PTE" };
     static const char *const bits[64] = { "P", "W", "U", "PWT", "PCD", "A", "D", "PS", "G",
                                           [63] = "NX" };
-    const struct kvm_sregs *s = m->sregs;
-    struct walk_regs r = { s->cr0, s->cr3, s->cr4, s->efer };
-    struct walk_result w;
-    enum walk_status st = gva_walk(&m->vm->mem, &r, va, &w);
-    say(o, "walk of 0x%llx on vCPU %d, cr3 0x%llx\n", (unsigned long long)va, m->cpu,
-        (unsigned long long)s->cr3);
+    struct walk_result w = *wr;
     for (int i = 0; i < w.levels && i < 4; i++) {
         int shift = 39 - 9 * i;
         say(o, "  %-5s [%3u] at 0x%09llx = 0x%016llx", level[i], (unsigned)((va >> shift) & 511),
@@ -94,6 +91,23 @@ static void cmd_walk(const struct gdb_monitor *m, uint64_t va, struct out *o)
         : w.page_size == (1ULL << 30) ? "1 GiB" : "flat (paging off)",
         w.writable ? " writable" : " read-only", w.user ? " user" : " kernel-only",
         w.executable ? " executable" : " no-execute");
+}
+
+/* The guest's walk (through the CR3 it loaded) and, under --mmu shadow, the hardware's
+ * walk through the shadow root beside it. */
+static void cmd_walk(const struct gdb_monitor *m, uint64_t va, struct out *o)
+{
+    const struct kvm_sregs *s = m->sregs;
+    struct walk_regs r = { s->cr0, s->cr3, s->cr4, s->efer };
+    struct walk_result w;
+    enum walk_status st = gva_walk(&m->vm->mem, &r, va, &w);
+    say(o, "walk of 0x%llx on vCPU %d, cr3 0x%llx\n", (unsigned long long)va, m->cpu,
+        (unsigned long long)s->cr3);
+    show_walk(va, &w, st, o);
+    if (mmu_shadow_walk(m->vm, m->cpu, va, &w, &st)) {
+        say(o, "shadow walk (--mmu shadow: what the hardware walks)\n");
+        show_walk(va, &w, st, o);
+    }
 }
 
 static void cmd_exits(const struct gdb_monitor *m, struct out *o)

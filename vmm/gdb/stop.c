@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "abi/machine.h"
+#include "vmm/mmu.h"
 #include "vmm/gdb/stub.h"
 
 #define CR0_PG   (1ULL << 31)
@@ -135,8 +136,11 @@ static void post_event(struct gdb_stub *g, struct vcpu *v, enum gdb_event ev, ui
 /* The address view of a vCPU through its own page tables. */
 static int own_view(struct gdb_stub *g, int cpu, struct gdb_view *view, struct kvm_sregs *s)
 {
+    uint64_t cr3;
     if (ioctl(g->vm->vcpus[cpu].fd, KVM_GET_SREGS, s) < 0)
         return -1;
+    if (mmu_guest_cr3(g->vm, cpu, &cr3))    /* --mmu shadow: the guest's tables, not ours */
+        s->cr3 = cr3;
     *view = (struct gdb_view){ &g->vm->mem, { s->cr0, s->cr3, s->cr4, s->efer }, false };
     return 0;
 }
