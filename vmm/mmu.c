@@ -174,10 +174,15 @@ void mmu_start(struct vm *vm)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (u->region == MAP_FAILED)
         die("--mmu shadow: cannot map the shadow region: %s", strerror(errno));
-    /* Read-only to the guest: even a guest that loads CR3 itself and maps this region
-     * cannot write it. KVM only reads the shadow tables here. */
+    u->host_shadows = strcmp(host_paging_mode(vm->host_backend), "shadow") == 0;
+    /* No shadow entry ever maps this region (memory/shadow.c refuses it), so the guest
+     * cannot reach it. Where KVM shadows our tables in software (PVM, npt=0/ept=0) it only
+     * reads them, and the slot is read-only too, as a second wall. Under hardware nested
+     * paging (EPT/NPT) the CPU's table walker may access the tables with write intent
+     * (for accessed/dirty bits, which we preset; QEMU's emulated NPT walk always does):
+     * a read-only slot would make every TLB miss an instruction emulation in KVM. */
     struct kvm_userspace_memory_region r = {
-        .slot = SHADOW_SLOT, .flags = KVM_MEM_READONLY,
+        .slot = SHADOW_SLOT, .flags = u->host_shadows ? KVM_MEM_READONLY : 0,
         .guest_phys_addr = MACHINE_SHADOW_GPA, .memory_size = bytes,
         .userspace_addr = (uint64_t)(uintptr_t)u->region,
     };
@@ -187,7 +192,6 @@ void mmu_start(struct vm *vm)
                     MACHINE_SHADOW_GPA, MACHINE_SHADOW_PAGES) < 0)
         die("--mmu shadow: %s", u->s.err);
     u->vm_fd = vm->vm_fd;
-    u->host_shadows = strcmp(host_paging_mode(vm->host_backend), "shadow") == 0;
     u->flush_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (u->flush_page == MAP_FAILED || (u->host_shadows && flush_slot(u, 4096) < 0))
         die("--mmu shadow: the flush memslot: %s", strerror(errno));

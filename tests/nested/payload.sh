@@ -190,6 +190,7 @@ checks_quick() {
     expect_ok vmm -- /bin/usertests
     expect_ok vmm --cpus 2 -- /bin/usertests
     expect_line 3 vmm -- /bin/sh -c 'echo hi | wc -c'
+    expect_line 3 vmm --mmu shadow -- /bin/sh -c 'echo hi | wc -c'
 }
 
 checks_full() {
@@ -202,6 +203,11 @@ checks_full() {
     expect_ok vmm --cpus 2 -- /bin/usertests
     expect_line via-trap vmm --syscall-gate trap -- /bin/echo via-trap
     expect_line 3 vmm -- /bin/sh -c 'echo hi | wc -c'
+    # The VMM's own shadow MMU (docs/paging.md) on top of NPT (npt=1) and of KVM's
+    # shadow MMU (npt=0).
+    expect_ok vmm --mmu shadow -- /bin/usertests
+    expect_ok vmm --mmu shadow --cpus 2 -- /bin/usertests
+    expect_line 3 vmm --mmu shadow -- /bin/sh -c 'echo hi | wc -c'
 }
 
 # nested.run="CMD;CMD" from the kernel command line (run.sh --run): each must exit 0.
