@@ -244,6 +244,10 @@ int proc_fork(void)
     memcpy(np->name, p->name, sizeof np->name);
     acquire(&ptable_lock, mycpuid());
     np->parent = p;
+    /* A signal that reached the parent while the child was still an EMBRYO (not
+     * signalable) would miss the child: kill(-pgid) racing a fork in the group left a
+     * survivor. The child takes it too (Linux aborts such a fork instead). */
+    if (p->killed) np->killed = p->killed;
     np->state = RUNNABLE;
     sched_enqueue(np);
     release(&ptable_lock);
