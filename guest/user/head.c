@@ -7,24 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "guest/user/line_count.h"
 
 int main(int argc, char **argv)
 {
     long n = 10;
-    int opt;
-    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
-        char *end;                         /* the traditional -N, as -n N */
-        n = strtol(argv[1] + 1, &end, 10);
-        if (*end) return fprintf(stderr, "usage: %s [-n N | -N] [FILE]\n", argv[0]), 2;
-        argv[1] = argv[0];
-        argv++, argc--;
-    }
-    while ((opt = getopt(argc, argv, "n:")) != -1) {
-        char *end;
-        if (opt == 'n') n = strtol(optarg, &end, 10);
-        if (opt != 'n' || *end || n < 0)
-            return fprintf(stderr, "usage: head [-n N | -N] [FILE]\n"), 2;
-    }
+    if (line_count_option(argc, argv, &n) < 0)
+        return fprintf(stderr, "usage: head [-n N | -N] [FILE]\n"), 2;
     FILE *f = stdin;
     if (optind < argc) {
         int fd = open(argv[optind], O_RDONLY);

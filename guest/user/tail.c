@@ -7,27 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "guest/user/line_count.h"
 
 #define MAX_LINES 100000
 
 int main(int argc, char **argv)
 {
     long n = 10;
-    int opt;
-    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
-        char *end;                         /* the traditional -N, as -n N */
-        n = strtol(argv[1] + 1, &end, 10);
-        if (*end) return fprintf(stderr, "usage: %s [-n N | -N] [FILE]\n", argv[0]), 2;
-        argv[1] = argv[0];
-        argv++, argc--;
-    }
-    while ((opt = getopt(argc, argv, "n:")) != -1) {
-        char *end;
-        if (opt == 'n') n = strtol(optarg, &end, 10);
-        if (opt != 'n' || *end || n < 0 || n > MAX_LINES)
-            return fprintf(stderr, "usage: tail [-n N | -N] [FILE] (N at most %d)\n", MAX_LINES), 2;
-    }
-    if (n > MAX_LINES)
+    if (line_count_option(argc, argv, &n) < 0 || n > MAX_LINES)
         return fprintf(stderr, "usage: tail [-n N | -N] [FILE] (N at most %d)\n", MAX_LINES), 2;
     FILE *f = stdin;
     if (optind < argc) {

@@ -6,7 +6,7 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -Wall -Wextra -Wno-unused-pa
                 -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 60
 FUZZ_GDB     := $(BUILD)/fuzz/gdb_packet_fuzz
-FUZZ_GDB_SRCS := tests/fuzz/gdb_packet_fuzz.c vmm/gdb/packet.c vmm/gdb/regs.c vmm/gdb/hwbp.c
+FUZZ_GDB_SRCS := tests/fuzz/gdb_packet_fuzz.c vmm/gdb/packet.c vmm/gdb/regs.c vmm/gdb/text.c vmm/gdb/hwbp.c
 
 $(FUZZ_GDB): $(FUZZ_GDB_SRCS) vmm/gdb/packet.h vmm/gdb/regs.h vmm/gdb/hwbp.h
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "vmm/gdb/regs.h"
+#include "vmm/gdb/text.h"
 
 enum kind { GPR, SEG_SEL, SEG_BASE, SREG, FPR, FPU_CTL };
 
@@ -205,22 +206,6 @@ int gdb_reg_write(struct gdb_cpu_state *s, int regno, const uint8_t *in)
 
 /* ---- the target description ---- */
 
-struct text {
-    char *buf;
-    size_t len, cap;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len = t->len + n < t->cap ? t->len + n : t->cap - 1;
-}
-
 /* EFLAGS bits by name, as GDB's i386_eflags type shows them. */
 static const struct { const char *name; int bit; } eflags_bits[] = {
     { "CF", 0 }, { "", 1 }, { "PF", 2 }, { "AF", 4 }, { "ZF", 6 }, { "SF", 7 },
@@ -231,11 +216,11 @@ static const struct { const char *name; int bit; } eflags_bits[] = {
 static void put_regs(struct text *t, int from, int to)
 {
     for (int i = from; i < to; i++) {
-        put(t, "<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"", regs[i].name,
+        text_add(t, "<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"", regs[i].name,
             regs[i].bytes * 8, regs[i].type, i);
         if (regs[i].group)
-            put(t, " group=\"%s\"", regs[i].group);
-        put(t, "/>\n");
+            text_add(t, " group=\"%s\"", regs[i].group);
+        text_add(t, "/>\n");
     }
 }
 
@@ -245,20 +230,20 @@ const char *gdb_target_xml(size_t *len)
     static struct text t;
     if (t.len == 0) {
         t = (struct text){ xml, 0, sizeof xml };
-        put(&t, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+        text_add(&t, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
                 "<target version=\"1.0\">\n<architecture>i386:x86-64</architecture>\n"
                 "<feature name=\"org.gnu.gdb.i386.core\">\n"
                 "<flags id=\"i386_eflags\" size=\"4\">\n");
         for (size_t i = 0; i < sizeof eflags_bits / sizeof eflags_bits[0]; i++)
-            put(&t, "<field name=\"%s\" start=\"%d\" end=\"%d\"/>\n", eflags_bits[i].name,
+            text_add(&t, "<field name=\"%s\" start=\"%d\" end=\"%d\"/>\n", eflags_bits[i].name,
                 eflags_bits[i].bit, eflags_bits[i].bit);
-        put(&t, "</flags>\n");
+        text_add(&t, "</flags>\n");
         put_regs(&t, 0, FIRST_SEGMENTS);
-        put(&t, "</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n");
+        text_add(&t, "</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n");
         put_regs(&t, FIRST_SEGMENTS, FIRST_SYSTEM);
-        put(&t, "</feature>\n<feature name=\"org.minivmm.x86.system\">\n");
+        text_add(&t, "</feature>\n<feature name=\"org.minivmm.x86.system\">\n");
         put_regs(&t, FIRST_SYSTEM, GDB_NUM_REGS);
-        put(&t, "</feature>\n</target>\n");
+        text_add(&t, "</feature>\n</target>\n");
     }
     *len = t.len;
     return xml;
